@@ -1,0 +1,1 @@
+"""Document capture: pure functions from bytes to a CaptureResult (no project, Flask or DB imports)."""

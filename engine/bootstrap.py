@@ -1,0 +1,28 @@
+"""Composition root: build the engine's collaborators from settings (tests pass overrides, not patches)."""
+from __future__ import annotations
+
+from engine.bpmn.loader import ProcessDefinition
+from engine.bpmn.runner import ProcessRuntime
+from engine.bpmn.scripting import ServiceRegistry
+from engine.clock import Clock, SystemClock
+from engine.context import Context
+from engine.db import connect, ensure_schema
+from engine.handlers import default_services
+from engine.processes import ProcessRegistry
+from engine.settings import Settings
+
+
+def build(settings: Settings | None = None, *, clock: Clock | None = None, services: ServiceRegistry | None = None,
+          auto_migrate: bool | None = None, definitions: list[ProcessDefinition] | None = None) -> Context:
+    """Connect, check (or, on embedded SQLite, apply) migrations, load and record the processes."""
+    settings = settings or Settings.from_env()
+    clock = clock or SystemClock()
+    services = services or default_services()
+    db = connect(settings)
+    ensure_schema(db, auto_migrate=settings.is_sqlite if auto_migrate is None else auto_migrate)
+    processes = ProcessRegistry(settings.processes_dir)
+    ctx = Context(settings=settings, db=db, clock=clock, processes=processes, services=services,
+                  runtime=ProcessRuntime(clock, services))
+    with ctx.write() as session:
+        processes.load(session, clock.now(), definitions)
+    return ctx

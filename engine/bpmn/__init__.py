@@ -1,0 +1,1 @@
+"""BPMN runtime on SpiffWorkflow: loading, serializing, scripting and running; no database here."""

@@ -1,0 +1,119 @@
+"""Database adapter: engines for SQLite (WAL, immediate write transactions) and PostgreSQL; migrations.
+
+SQLite allows one writer; a deferred transaction that reads and then writes can fail with "database is
+locked" when another writer got there first, and the busy timeout does not help that case. Write units
+of work therefore begin with ``BEGIN IMMEDIATE`` on a dedicated engine, while read-only requests use a
+second engine with plain deferred transactions so they never queue behind writers (WAL).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine.errors import DatabaseNotMigrated
+from engine.settings import Settings
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+@dataclass
+class Database:
+    url: str
+    write_engine: Engine
+    read_engine: Engine
+    write_sessions: sessionmaker[Session]
+    read_sessions: sessionmaker[Session]
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.startswith("sqlite")
+
+    def dispose(self) -> None:
+        self.write_engine.dispose()
+        if self.read_engine is not self.write_engine:
+            self.read_engine.dispose()
+
+
+def _sqlite_engine(url: str, immediate: bool) -> Engine:
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
+                           pool_size=8, max_overflow=8)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def connect(settings: Settings) -> Database:
+    url = settings.effective_database_url
+    if url.startswith("sqlite"):
+        settings.home.mkdir(parents=True, exist_ok=True)
+        write = _sqlite_engine(url, immediate=True)
+        read = _sqlite_engine(url, immediate=False)
+    else:
+        write = create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+        read = write
+    return Database(
+        url=url,
+        write_engine=write,
+        read_engine=read,
+        write_sessions=sessionmaker(write, expire_on_commit=False),
+        read_sessions=sessionmaker(read, expire_on_commit=False),
+    )
+
+
+def alembic_config(url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def upgrade(db: Database) -> None:
+    """Bring the schema to the newest migration (``caseworks db upgrade``)."""
+    config = alembic_config(db.url)
+    with db.write_engine.connect() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")
+        conn.commit()
+
+
+def pending_migrations(db: Database) -> list[str]:
+    script = ScriptDirectory.from_config(alembic_config(db.url))
+    with db.read_engine.connect() as conn:
+        current = set(MigrationContext.configure(conn).get_current_heads())
+    heads = set(script.get_heads())
+    if current == heads:
+        return []
+    return [rev.revision for rev in script.walk_revisions() if rev.revision not in current]
+
+
+def ensure_schema(db: Database, *, auto_migrate: bool) -> None:
+    """SQLite (embedded) migrates itself; a server database must be migrated on purpose."""
+    if not pending_migrations(db):
+        return
+    if auto_migrate:
+        upgrade(db)
+        return
+    raise DatabaseNotMigrated(
+        "the database schema is not up to date; run `caseworks db upgrade` "
+        "(with the same CASEWORKS_DATABASE_URL) and start again")

@@ -1,0 +1,133 @@
+"""Users, teams, roles and API tokens; what each role may do."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from engine.context import Context
+from engine.errors import AuthenticationRequired, PermissionDenied, ValidationFailed
+from engine.models import ROLES, ApiToken, Team, User
+
+# Least privilege: front office reads cases, logs interactions, opens cases and sends messages, but never
+# touches back-office work; designers read processes and cases; integrations act for upstream systems.
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "admin": frozenset({"*"}),
+    "designer": frozenset({"case.read", "process.read", "work.read"}),
+    "backoffice": frozenset({"case.read", "case.create", "interaction.log", "message.send", "work.read",
+                             "work.claim", "work.complete"}),
+    "frontoffice": frozenset({"case.read", "case.create", "interaction.log", "message.send"}),
+    "integration": frozenset({"case.read", "case.create", "interaction.log", "message.send", "work.read",
+                              "work.claim", "work.complete"}),
+}
+
+
+@dataclass(frozen=True)
+class Principal:
+    user_id: int
+    username: str
+    roles: tuple[str, ...]
+    team_queues: tuple[str, ...] = ()
+
+    def can(self, permission: str) -> bool:
+        return any("*" in PERMISSIONS.get(r, ()) or permission in PERMISSIONS.get(r, ()) for r in self.roles)
+
+    def require(self, permission: str) -> None:
+        if not self.can(permission):
+            raise PermissionDenied(f"your role ({', '.join(self.roles) or 'none'}) may not do this ({permission})")
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _check_roles(roles: list[str]) -> None:
+    bad = [r for r in roles if r not in ROLES]
+    if bad or not roles:
+        raise ValidationFailed(f"unknown role(s) {', '.join(bad) or '(none given)'}",
+                               details={"role": f"must be one of: {', '.join(ROLES)}"})
+
+
+def ensure_user(ctx: Context, username: str, roles: list[str], *, password: str | None = None,
+                display_name: str | None = None, team: str | None = None) -> User:
+    """Create the user, or add the roles (and password/team, when given) to an existing one."""
+    _check_roles(roles)
+    with ctx.write() as session:
+        now = ctx.clock.now()
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None:
+            user = User(username=username, display_name=display_name or username, roles=list(roles), created_at=now)
+            session.add(user)
+        else:
+            user.roles = sorted(set(user.roles) | set(roles))
+        if password:
+            user.password_hash = generate_password_hash(password)
+        if team:
+            user.team_id = _team(session, team).id
+        session.flush()
+        return user
+
+
+def _team(session, name: str) -> Team:  # type: ignore[no-untyped-def]
+    team = session.scalar(select(Team).where(Team.name == name))
+    if team is None:
+        team = Team(name=name, queues=[])
+        session.add(team)
+        session.flush()
+    return team
+
+
+def set_team_queues(ctx: Context, team: str, queues: list[str]) -> None:
+    with ctx.write() as session:
+        _team(session, team).queues = sorted(set(queues))
+
+
+def create_token(ctx: Context, username: str, role: str, name: str | None = None) -> str:
+    """A new API token for the user (created with the role if missing); only its hash is stored."""
+    user = ensure_user(ctx, username, [role])
+    token = "cw_" + secrets.token_urlsafe(32)
+    with ctx.write() as session:
+        session.add(ApiToken(user_id=user.id, name=name or username, token_hash=_hash_token(token),
+                             created_at=ctx.clock.now()))
+    return token
+
+
+def _principal(session, user: User) -> Principal:  # type: ignore[no-untyped-def]
+    queues: tuple[str, ...] = ()
+    if user.team_id is not None:
+        team = session.get(Team, user.team_id)
+        queues = tuple(team.queues) if team else ()
+    return Principal(user.id, user.username, tuple(user.roles), queues)
+
+
+def authenticate_token(ctx: Context, token: str) -> Principal:
+    with ctx.read() as session:
+        row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash_token(token)))
+        if row is None or row.revoked or not row.user.active:
+            raise AuthenticationRequired("the API token is not valid; create one with `caseworks token create`")
+        return _principal(session, row.user)
+
+
+def authenticate_password(ctx: Context, username: str, password: str) -> Principal:
+    with ctx.read() as session:
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None or not user.active or not user.password_hash or \
+                not check_password_hash(user.password_hash, password):
+            raise AuthenticationRequired("unknown user or wrong password")
+        return _principal(session, user)
+
+
+def principal_for(ctx: Context, username: str) -> Principal:
+    with ctx.read() as session:
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None:
+            raise AuthenticationRequired(f"no user '{username}'")
+        return _principal(session, user)
+
+
+def utcnow_iso(now: datetime) -> str:
+    return now.isoformat()

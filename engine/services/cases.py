@@ -1,0 +1,276 @@
+"""Cases: open one (idempotently), read it as a front-office agent would, list, timeline, interactions, messages."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from engine.context import Context
+from engine.errors import IdempotencyConflict, ValidationFailed
+from engine.models import Case, CaseStatus, Counter, Event, Interaction, ProcessInstance, User, WorkItem
+from engine.services.instances import OPEN_STATES, add_event, apply_snapshot, load_case, load_instance, run_and_apply
+from engine.services.parties import Customer, resolve_party
+from engine.validation import schema_errors
+
+CHANNELS = ("web", "app", "phone", "email", "chat", "branch", "post", "api")
+DIRECTIONS = ("inbound", "outbound")
+
+
+@dataclass(frozen=True)
+class OpenCase:
+    case_type: str
+    customer: Customer
+    channel: str
+    data: dict[str, Any] = field(default_factory=dict)
+    idempotency_key: str | None = None
+    priority: int = 0
+
+
+def request_hash(cmd: OpenCase) -> str:
+    body = {"case_type": cmd.case_type, "customer": cmd.customer.__dict__, "channel": cmd.channel,
+            "data": cmd.data, "priority": cmd.priority}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def open_case(ctx: Context, cmd: OpenCase, actor: str) -> tuple[Case, bool]:
+    """Create the case and run its process to the first wait state, all in one transaction.
+
+    Returns the case and whether it was created now (False: an idempotent replay of an earlier request).
+    """
+    digest = request_hash(cmd)
+    if cmd.idempotency_key:
+        existing = _replay(ctx, cmd.idempotency_key, digest)
+        if existing is not None:
+            return existing, False
+    definition = ctx.processes.current(cmd.case_type)
+    _validate_open(cmd, definition.start_schema)
+    try:
+        with ctx.write() as session:
+            now = ctx.clock.now()
+            party = resolve_party(session, cmd.customer, now)
+            case = Case(reference=_next_reference(session, definition.reference_prefix, now), case_type=cmd.case_type,
+                        party_id=party.id, status=CaseStatus.OPEN.value, channel=cmd.channel, data=cmd.data,
+                        priority=cmd.priority, idempotency_key=cmd.idempotency_key, request_hash=digest,
+                        created_at=now, updated_at=now)
+            session.add(case)
+            session.flush()
+            add_event(session, case.id, "case_opened", actor,
+                      {"channel": cmd.channel, "case_type": cmd.case_type, "process_version": definition.version[:12]}, now)
+            parsed = ctx.processes.parsed(definition)
+            snapshot = ctx.runtime.start(parsed, cmd.data, {"reference": case.reference, "case_type": case.case_type,
+                                                             "case_id": case.id, "party_id": party.id})
+            instance = ProcessInstance(case_id=case.id, process_version_id=ctx.processes.version_id(definition),
+                                       state="", updated_at=now)
+            session.add(instance)
+            apply_snapshot(ctx, session, case, instance, definition, snapshot, actor)
+            case.party  # noqa: B018 - load the relationship before the session closes
+        return case, True
+    except IntegrityError:
+        if cmd.idempotency_key:  # a concurrent request with the same key won the race
+            existing = _replay(ctx, cmd.idempotency_key, digest)
+            if existing is not None:
+                return existing, False
+        raise
+
+
+def _replay(ctx: Context, key: str, digest: str) -> Case | None:
+    with ctx.read() as session:
+        case = session.scalar(select(Case).where(Case.idempotency_key == key))
+        if case is None:
+            return None
+        if case.request_hash != digest:
+            raise IdempotencyConflict(
+                "this Idempotency-Key was already used with a different request body; use a new key",
+                details={"reference": case.reference})
+        return case
+
+
+def _validate_open(cmd: OpenCase, start_schema: dict[str, Any] | None) -> None:
+    errors: dict[str, str] = {}
+    if not cmd.customer.name or not cmd.customer.name.strip():
+        errors["customer.name"] = "is required"
+    if cmd.channel not in CHANNELS:
+        errors["channel"] = f"must be one of: {', '.join(CHANNELS)}"
+    if start_schema is not None:
+        errors.update({f"data.{k}" if k else "data": v for k, v in schema_errors(start_schema, cmd.data).items()})
+    if errors:
+        raise ValidationFailed("the case request is not valid", details=errors)
+
+
+def _next_reference(session: Session, prefix: str, now: datetime) -> str:
+    key = f"{prefix}-{now.year}"
+    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert  # type: ignore[union-attr]
+    stmt = insert(Counter).values(key=key, value=1)
+    stmt = stmt.on_conflict_do_update(index_elements=["key"], set_={"value": Counter.value + 1}).returning(Counter.value)
+    value = session.execute(stmt).scalar_one()
+    return f"{key}-{value:06d}"
+
+
+# -- reading -------------------------------------------------------------------------------------------
+def iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def case_view(session: Session, case: Case) -> dict[str, Any]:
+    tasks = session.scalars(select(WorkItem).where(WorkItem.case_id == case.id, WorkItem.state.in_(OPEN_STATES))
+                            .order_by(WorkItem.id)).all()
+    instance = session.scalar(select(ProcessInstance).where(ProcessInstance.case_id == case.id))
+    party = case.party
+    return {
+        "reference": case.reference,
+        "case_type": case.case_type,
+        "status": case.status,
+        "status_text": case.status_text,
+        "stage": case.stage,
+        "outcome": case.outcome,
+        "priority": case.priority,
+        "channel": case.channel,
+        "customer": {"id": party.id, "name": party.name, "email": party.email, "phone": party.phone},
+        "data": case.data,
+        "open_tasks": [{"id": t.id, "name": t.name, "title": t.title, "queue": t.queue,
+                        "assignee": t.assignee_id and _username(session, t.assignee_id),
+                        "due_at": iso(t.due_at), "state": t.state} for t in tasks],
+        "waiting_for": list(instance.waiting_messages or []) if instance else [],
+        "incident": instance.incident if instance else None,
+        "sla_due_at": iso(case.sla_due_at),
+        "created_at": iso(case.created_at),
+        "updated_at": iso(case.updated_at),
+        "closed_at": iso(case.closed_at),
+    }
+
+
+def _username(session: Session, user_id: int) -> str | None:
+    user = session.get(User, user_id)
+    return user.username if user else None
+
+
+def get_case(ctx: Context, reference: str) -> dict[str, Any]:
+    with ctx.read() as session:
+        return case_view(session, load_case(session, reference))
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    customer: str | None = None
+    status: str | None = None
+    case_type: str | None = None
+    limit: int = 50
+    cursor: str | None = None
+
+
+def encode_cursor(case_id: int) -> str:
+    return base64.urlsafe_b64encode(str(case_id).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        return int(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode())
+    except (ValueError, UnicodeDecodeError) as err:
+        raise ValidationFailed("invalid cursor", details={"cursor": "use next_cursor from a previous page"}) from err
+
+
+def list_cases(ctx: Context, f: CaseFilter) -> dict[str, Any]:
+    """Newest first, keyset pagination on the id (stable under concurrent inserts)."""
+    query = select(Case).order_by(Case.id.desc()).limit(f.limit + 1)
+    if f.customer:
+        query = query.where(Case.party_id == _party_id(f.customer))
+    if f.status:
+        query = query.where(Case.status == f.status)
+    if f.case_type:
+        query = query.where(Case.case_type == f.case_type)
+    if f.cursor:
+        query = query.where(Case.id < decode_cursor(f.cursor))
+    with ctx.read() as session:
+        rows = session.scalars(query).all()
+        page = rows[: f.limit]
+        items = [_case_summary(c) for c in page]
+    return {"items": items, "next_cursor": encode_cursor(page[-1].id) if len(rows) > f.limit else None}
+
+
+def _party_id(customer: str) -> int:
+    try:
+        return int(customer)
+    except ValueError as err:
+        raise ValidationFailed("invalid customer filter", details={"customer": "must be a customer id"}) from err
+
+
+def _case_summary(case: Case) -> dict[str, Any]:
+    return {"reference": case.reference, "case_type": case.case_type, "status": case.status,
+            "status_text": case.status_text, "outcome": case.outcome,
+            "customer": {"id": case.party.id, "name": case.party.name},
+            "created_at": iso(case.created_at), "updated_at": iso(case.updated_at)}
+
+
+def timeline(ctx: Context, reference: str, limit: int = 200) -> list[dict[str, Any]]:
+    with ctx.read() as session:
+        case = load_case(session, reference)
+        events = session.scalars(select(Event).where(Event.case_id == case.id).order_by(Event.id.desc())
+                                 .limit(limit)).all()
+        interactions = session.scalars(select(Interaction).where(Interaction.case_id == case.id)
+                                       .order_by(Interaction.id.desc()).limit(limit)).all()
+    entries = [{"type": "event", "id": e.id, "kind": e.kind, "actor": e.actor, "payload": e.payload,
+                "at": iso(e.created_at)} for e in events]
+    entries += [{"type": "interaction", "id": i.id, "kind": "interaction", "channel": i.channel,
+                 "direction": i.direction, "summary": i.summary, "actor": i.agent, "at": iso(i.occurred_at)}
+                for i in interactions]
+    entries.sort(key=lambda e: (e["at"], e["type"] == "interaction", e["id"]), reverse=True)
+    return entries[:limit]
+
+
+@dataclass(frozen=True)
+class LogInteraction:
+    reference: str
+    channel: str
+    direction: str
+    summary: str
+
+
+def log_interaction(ctx: Context, cmd: LogInteraction, actor: str) -> dict[str, Any]:
+    errors = {}
+    if cmd.channel not in CHANNELS:
+        errors["channel"] = f"must be one of: {', '.join(CHANNELS)}"
+    if cmd.direction not in DIRECTIONS:
+        errors["direction"] = "must be inbound or outbound"
+    if not cmd.summary or not cmd.summary.strip():
+        errors["summary"] = "is required"
+    if errors:
+        raise ValidationFailed("the interaction is not valid", details=errors)
+    with ctx.write() as session:
+        case = load_case(session, cmd.reference)
+        now = ctx.clock.now()
+        item = Interaction(case_id=case.id, party_id=case.party_id, channel=cmd.channel, direction=cmd.direction,
+                           summary=cmd.summary.strip(), agent=actor, occurred_at=now)
+        session.add(item)
+        session.flush()
+        return {"id": item.id, "case_reference": case.reference, "channel": item.channel,
+                "direction": item.direction, "summary": item.summary, "agent": actor, "at": iso(now)}
+
+
+def send_message(ctx: Context, reference: str, name: str, payload: dict[str, Any], actor: str) -> dict[str, Any]:
+    """Deliver a BPMN message to the case's instance; NoSuchMessage (409) when it waits for none."""
+    with ctx.write() as session:
+        loaded = load_instance(ctx, session, load_case(session, reference))
+        add_event(session, loaded.case.id, "message_received", actor, {"name": name}, ctx.clock.now())
+        run_and_apply(ctx, session, loaded, actor,
+                      lambda parsed, state, case: ctx.runtime.send_message(parsed, state, name, payload, case))
+        return case_view(session, loaded.case)
+
+
+def validate_form(schema: dict[str, Any] | None, data: dict[str, Any]) -> None:
+    if schema is None:
+        return
+    errors = schema_errors(schema, data)
+    if errors:
+        raise ValidationFailed("the form data is not valid", details=errors)
+
+
+__all__ = ["open_case", "get_case", "list_cases", "timeline", "log_interaction", "send_message"]

@@ -1,0 +1,158 @@
+"""Time passes: wake instances whose timers are due, and run durable jobs (retries) with backoff.
+
+Both run from the in-process worker (embedded) or ``caseworks worker`` processes (scale-out). Several
+workers may run at once: a due instance is woken under an optimistic version check (PostgreSQL also skips
+rows another worker has locked), and a job is taken by a conditional update, so each runs once.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from datetime import timedelta
+from typing import Any, Callable
+
+from sqlalchemy import select, update
+
+from engine.context import Context
+from engine.errors import CaseworksError, ConcurrentUpdate
+from engine.models import Case, Job, JobStatus, ProcessInstance
+from engine.services.instances import RETRY_BACKOFF, load_instance, run_and_apply
+
+log = logging.getLogger("caseworks.scheduler")
+WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
+LOCK_FOR = timedelta(minutes=5)
+
+
+def due_instances(ctx: Context, limit: int = 100) -> list[int]:
+    now = ctx.clock.now()
+    with ctx.read() as session:
+        return list(session.scalars(
+            select(ProcessInstance.case_id).where(ProcessInstance.next_timer_at <= now,
+                                                  ProcessInstance.completed.is_(False))
+            .order_by(ProcessInstance.next_timer_at).limit(limit)))
+
+
+def wake_case(ctx: Context, case_id: int, *, schedule_retries: bool = True) -> Any:
+    """Fire due timers (and retry READY engine steps) of one case; None if another worker got there."""
+    with ctx.write() as session:
+        query = select(Case).where(Case.id == case_id)
+        if not ctx.db.is_sqlite:
+            query = query.with_for_update(skip_locked=True)
+        case = session.scalar(query)
+        if case is None:
+            return None
+        loaded = load_instance(ctx, session, case)
+        return run_and_apply(ctx, session, loaded, "timer",
+                             lambda parsed, state, c: ctx.runtime.wake(parsed, state, c),
+                             schedule_retries=schedule_retries)
+
+
+def fire_due_timers(ctx: Context, limit: int = 100) -> int:
+    fired = 0
+    for case_id in due_instances(ctx, limit):
+        try:
+            if wake_case(ctx, case_id) is not None:
+                fired += 1
+        except ConcurrentUpdate:
+            continue  # someone completed or woke it meanwhile; the next tick sees the new state
+        except CaseworksError as err:
+            log.warning("waking case %s failed: %s", case_id, err)
+    return fired
+
+
+def _retry_instance(ctx: Context, payload: dict[str, Any]) -> None:
+    snapshot = wake_case(ctx, int(payload["case_id"]), schedule_retries=False)
+    if snapshot is not None and snapshot.incident:
+        raise RuntimeError(snapshot.incident)
+
+
+JOB_HANDLERS: dict[str, Callable[[Context, dict[str, Any]], None]] = {"retry_instance": _retry_instance}
+
+
+def run_due_jobs(ctx: Context, limit: int = 20, handlers: dict[str, Callable[..., None]] | None = None) -> int:
+    handlers = handlers or JOB_HANDLERS
+    now = ctx.clock.now()
+    with ctx.read() as session:
+        ids = list(session.scalars(select(Job.id).where(
+            ((Job.status == JobStatus.PENDING.value) & (Job.run_at <= now)) |
+            ((Job.status == JobStatus.RUNNING.value) & (Job.locked_until < now)))  # a killed worker's job
+            .order_by(Job.run_at).limit(limit)))
+    done = 0
+    for job_id in ids:
+        if _take(ctx, job_id):
+            _run(ctx, job_id, handlers)
+            done += 1
+    return done
+
+
+def _take(ctx: Context, job_id: int) -> bool:
+    now = ctx.clock.now()
+    with ctx.write() as session:
+        result = session.execute(update(Job).where(Job.id == job_id, (
+            (Job.status == JobStatus.PENDING.value) |
+            ((Job.status == JobStatus.RUNNING.value) & (Job.locked_until < now))))
+            .values(status=JobStatus.RUNNING.value, locked_by=WORKER_ID, locked_until=now + LOCK_FOR,
+                    attempts=Job.attempts + 1).execution_options(synchronize_session=False))
+        return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def _run(ctx: Context, job_id: int, handlers: dict[str, Callable[..., None]]) -> None:
+    with ctx.read() as session:
+        job = session.get(Job, job_id)
+        assert job is not None
+        kind, payload, attempts, max_attempts = job.kind, dict(job.payload), job.attempts, job.max_attempts
+    error: str | None = None
+    try:
+        handler = handlers.get(kind)
+        if handler is None:
+            raise RuntimeError(f"no handler for job kind '{kind}'")
+        handler(ctx, payload)
+    except Exception as err:  # noqa: BLE001 - a failing job is retried with backoff, never lost
+        error = f"{type(err).__name__}: {err}"
+        log.warning("job %s (%s) attempt %s failed: %s", job_id, kind, attempts, error)
+    now = ctx.clock.now()
+    with ctx.write() as session:
+        job = session.get(Job, job_id)
+        assert job is not None
+        job.locked_by, job.locked_until, job.last_error = None, None, error
+        if error is None:
+            job.status = JobStatus.DONE.value
+        elif attempts >= max_attempts:
+            job.status = JobStatus.FAILED.value
+        else:
+            job.status = JobStatus.PENDING.value
+            job.run_at = now + RETRY_BACKOFF[min(attempts, len(RETRY_BACKOFF) - 1)]
+
+
+def tick(ctx: Context) -> tuple[int, int]:
+    """One scheduler pass: due timers, then due jobs."""
+    return fire_due_timers(ctx), run_due_jobs(ctx)
+
+
+class BackgroundWorker:
+    """The in-process worker of the embedded default: a daemon thread ticking every ``interval`` seconds."""
+
+    def __init__(self, ctx: Context, interval: float = 1.0) -> None:
+        self.ctx = ctx
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self.run_forever, name="caseworks-worker", daemon=True)
+        self._thread.start()
+
+    def run_forever(self) -> None:
+        while not self._stop.is_set():
+            try:
+                tick(self.ctx)
+            except Exception:  # noqa: BLE001 - keep ticking; the failure is logged
+                log.exception("scheduler tick failed")
+            self._stop.wait(self.interval)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)

@@ -1,0 +1,194 @@
+"""Work items: the shared worklist; claim (one winner), release, complete (validated, version-checked)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from engine.context import Context
+from engine.errors import (
+    ConcurrentUpdate,
+    FourEyesViolation,
+    PermissionDenied,
+    StaleWorkItem,
+    TaskAlreadyClaimed,
+    WorkItemNotFound,
+)
+from engine.models import Case, User, WorkItem, WorkItemState
+from engine.services.auth import Principal
+from engine.services.cases import iso, validate_form
+from engine.services.instances import OPEN_STATES, add_event, load_instance, run_and_apply
+
+READY, CLAIMED, COMPLETED = WorkItemState.READY.value, WorkItemState.CLAIMED.value, WorkItemState.COMPLETED.value
+
+
+@dataclass(frozen=True)
+class WorkFilter:
+    queue: str | None = None
+    assignee: str | None = None
+    state: str | None = None
+    overdue: bool | None = None
+    case_reference: str | None = None
+    limit: int = 100
+
+
+def item_view(item: WorkItem, case: Case, assignee: str | None, form: dict[str, Any] | None = None,
+              include_form: bool = False) -> dict[str, Any]:
+    view = {
+        "id": item.id, "name": item.name, "title": item.title, "queue": item.queue, "state": item.state,
+        "assignee": assignee, "priority": item.priority, "due_at": iso(item.due_at),
+        "case_reference": case.reference, "case_type": case.case_type, "status_text": case.status_text,
+        "created_at": iso(item.created_at), "claimed_at": iso(item.claimed_at),
+        "completed_at": iso(item.completed_at),
+    }
+    if include_form:
+        view["form"] = form
+        view["data"] = item.data
+    return view
+
+
+def list_work_items(ctx: Context, f: WorkFilter) -> list[dict[str, Any]]:
+    query = (select(WorkItem, Case, User.username).join(Case, Case.id == WorkItem.case_id)
+             .outerjoin(User, User.id == WorkItem.assignee_id)
+             .order_by(WorkItem.due_at.is_(None), WorkItem.due_at, WorkItem.priority.desc(), WorkItem.id)
+             .limit(f.limit))
+    query = query.where(WorkItem.state == f.state) if f.state else query.where(WorkItem.state.in_(OPEN_STATES))
+    if f.queue:
+        query = query.where(WorkItem.queue == f.queue)
+    if f.assignee == "none":
+        query = query.where(WorkItem.assignee_id.is_(None))
+    elif f.assignee:
+        query = query.where(User.username == f.assignee)
+    if f.overdue is not None:
+        now = ctx.clock.now()
+        query = query.where(WorkItem.due_at < now) if f.overdue else query.where(
+            or_(WorkItem.due_at.is_(None), WorkItem.due_at >= now))
+    if f.case_reference:
+        query = query.where(Case.reference == f.case_reference)
+    with ctx.read() as session:
+        return [item_view(item, case, username) for item, case, username in session.execute(query)]
+
+
+def _load(session: Session, item_id: int) -> tuple[WorkItem, Case]:
+    row = session.execute(select(WorkItem, Case).join(Case, Case.id == WorkItem.case_id)
+                          .where(WorkItem.id == item_id)).first()
+    if row is None:
+        raise WorkItemNotFound(f"no work item {item_id}")
+    return row[0], row[1]
+
+
+def _username(session: Session, user_id: int | None) -> str | None:
+    return session.scalar(select(User.username).where(User.id == user_id)) if user_id else None
+
+
+def get_work_item(ctx: Context, item_id: int) -> dict[str, Any]:
+    with ctx.read() as session:
+        item, case = _load(session, item_id)
+        loaded = load_instance(ctx, session, case)
+        form = loaded.definition.form(item.name, item.form_file)
+        return item_view(item, case, _username(session, item.assignee_id), form, include_form=True)
+
+
+def _check_four_eyes(session: Session, item: WorkItem, who: Principal) -> None:
+    """A task marked ``separateFrom`` another may not be done by whoever completed that other task."""
+    if not item.separate_from:
+        return
+    earlier = session.scalar(select(WorkItem.id).where(
+        WorkItem.case_id == item.case_id, WorkItem.name == item.separate_from,
+        WorkItem.state == COMPLETED, WorkItem.completed_by_id == who.user_id).limit(1))
+    if earlier is not None:
+        raise FourEyesViolation(
+            f"four-eyes rule: '{item.title}' must be done by someone other than who completed "
+            f"'{item.separate_from}' on this case")
+
+
+def _explain_conflict(session: Session, item_id: int, who: Principal) -> Exception:
+    item, _case = _load(session, item_id)
+    if item.state in (COMPLETED, WorkItemState.CANCELLED.value):
+        return StaleWorkItem(f"work item {item_id} is already {item.state}",
+                             details={"state": item.state})
+    holder = _username(session, item.assignee_id)
+    return TaskAlreadyClaimed(f"work item {item_id} is claimed by {holder}", details={"assignee": holder})
+
+
+def claim(ctx: Context, item_id: int, who: Principal) -> dict[str, Any]:
+    who.require("work.claim")
+    with ctx.write() as session:
+        item, case = _load(session, item_id)
+        _check_four_eyes(session, item, who)
+        now = ctx.clock.now()
+        result = session.execute(
+            update(WorkItem).where(WorkItem.id == item_id, or_(
+                WorkItem.state == READY, (WorkItem.state == CLAIMED) & (WorkItem.assignee_id == who.user_id)))
+            .values(state=CLAIMED, assignee_id=who.user_id, claimed_at=now)
+            .execution_options(synchronize_session=False))
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise _explain_conflict(session, item_id, who)
+        add_event(session, case.id, "work_item_claimed", who.username, {"work_item": item_id, "title": item.title}, now)
+        session.refresh(item)
+        return item_view(item, case, who.username)
+
+
+def release(ctx: Context, item_id: int, who: Principal) -> dict[str, Any]:
+    who.require("work.claim")
+    with ctx.write() as session:
+        item, case = _load(session, item_id)
+        if item.state != CLAIMED:
+            raise _explain_conflict(session, item_id, who) if item.state != READY else StaleWorkItem(
+                f"work item {item_id} is not claimed")
+        if item.assignee_id != who.user_id and "admin" not in who.roles:
+            raise PermissionDenied("only the assignee or an admin can release this work item")
+        now = ctx.clock.now()
+        result = session.execute(update(WorkItem).where(WorkItem.id == item_id, WorkItem.state == CLAIMED,
+                                                        WorkItem.assignee_id == item.assignee_id)
+                                 .values(state=READY, assignee_id=None, claimed_at=None)
+                                 .execution_options(synchronize_session=False))
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise _explain_conflict(session, item_id, who)
+        add_event(session, case.id, "work_item_released", who.username, {"work_item": item_id}, now)
+        session.refresh(item)
+        return item_view(item, case, None)
+
+
+def complete(ctx: Context, item_id: int, data: dict[str, Any], who: Principal, attempts: int = 3) -> dict[str, Any]:
+    """Validate against the form, run the engine, record it; one winner when several try at once.
+
+    A concurrent change to the *same instance* by another task (a parallel branch) is retried here, since
+    it is not the caller's conflict; a second completion of the *same item* is a 409.
+    """
+    who.require("work.complete")
+    for attempt in range(attempts):
+        try:
+            return _complete_once(ctx, item_id, data, who)
+        except ConcurrentUpdate:
+            if attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _complete_once(ctx: Context, item_id: int, data: dict[str, Any], who: Principal) -> dict[str, Any]:
+    with ctx.write() as session:
+        item, case = _load(session, item_id)
+        if item.state not in OPEN_STATES:
+            raise StaleWorkItem(f"work item {item_id} is already {item.state}", details={"state": item.state})
+        if item.state == CLAIMED and item.assignee_id != who.user_id:
+            raise _explain_conflict(session, item_id, who)
+        _check_four_eyes(session, item, who)
+        loaded = load_instance(ctx, session, case)
+        validate_form(loaded.definition.form(item.name, item.form_file), data)
+        now = ctx.clock.now()
+        result = session.execute(
+            update(WorkItem).where(WorkItem.id == item_id, WorkItem.state.in_(OPEN_STATES))
+            .values(state=COMPLETED, completed_at=now, completed_by_id=who.user_id, data=data,
+                    assignee_id=who.user_id).execution_options(synchronize_session=False))
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise _explain_conflict(session, item_id, who)
+        add_event(session, case.id, "work_item_completed", who.username,
+                  {"work_item": item_id, "task": item.name, "title": item.title, "data": data}, now)
+        run_and_apply(ctx, session, loaded, who.username,
+                      lambda parsed, state, ctx_case: ctx.runtime.complete_task(parsed, state, item.task_id, data,
+                                                                                ctx_case))
+        session.refresh(item)
+        return item_view(item, case, who.username)

@@ -1,0 +1,51 @@
+"""Settings: read once from the environment into a frozen object that is passed down."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Mapping
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path = Path("var")
+    database_url: str = ""
+    processes_dir: Path = PROJECT_ROOT / "processes"
+    worker_enabled: bool = True
+    scheduler_interval: float = 1.0
+    secret_key: str = ""
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.home / 'caseworks.db').resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.effective_database_url.startswith("sqlite")
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.home / "blobs"
+
+    def with_(self, **changes: object) -> "Settings":
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+        env = os.environ if environ is None else environ
+        home = Path(env.get("CASEWORKS_HOME", "var"))
+        return cls(
+            home=home,
+            database_url=env.get("CASEWORKS_DATABASE_URL", ""),
+            processes_dir=Path(env.get("CASEWORKS_PROCESSES", str(PROJECT_ROOT / "processes"))),
+            worker_enabled=env.get("CASEWORKS_WORKER", "inprocess") != "off",
+            scheduler_interval=float(env.get("CASEWORKS_SCHEDULER_INTERVAL", "1.0")),
+            secret_key=env.get("CASEWORKS_SECRET_KEY", ""),
+            extra={k: v for k, v in env.items() if k.startswith("CASEWORKS_")},
+        )
