@@ -125,7 +125,7 @@ class Case(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
-    party: Mapped[Party] = relationship(lazy="joined")
+    party: Mapped[Party] = relationship(lazy="joined", innerjoin=True)
 
 
 class ProcessVersion(Base):

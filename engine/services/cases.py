@@ -211,19 +211,21 @@ def _case_summary(case: Case) -> dict[str, Any]:
 
 
 def timeline(ctx: Context, reference: str, limit: int = 200) -> list[dict[str, Any]]:
+    """Newest first. Interactions are events too (kind ``interaction``), so one ordered log serves all."""
     with ctx.read() as session:
         case = load_case(session, reference)
         events = session.scalars(select(Event).where(Event.case_id == case.id).order_by(Event.id.desc())
                                  .limit(limit)).all()
-        interactions = session.scalars(select(Interaction).where(Interaction.case_id == case.id)
-                                       .order_by(Interaction.id.desc()).limit(limit)).all()
-    entries = [{"type": "event", "id": e.id, "kind": e.kind, "actor": e.actor, "payload": e.payload,
-                "at": iso(e.created_at)} for e in events]
-    entries += [{"type": "interaction", "id": i.id, "kind": "interaction", "channel": i.channel,
-                 "direction": i.direction, "summary": i.summary, "actor": i.agent, "at": iso(i.occurred_at)}
-                for i in interactions]
-    entries.sort(key=lambda e: (e["at"], e["type"] == "interaction", e["id"]), reverse=True)
-    return entries[:limit]
+    return [_timeline_entry(e) for e in events]
+
+
+def _timeline_entry(event: Event) -> dict[str, Any]:
+    entry = {"type": "event", "id": event.id, "kind": event.kind, "actor": event.actor, "at": iso(event.created_at),
+             "payload": event.payload}
+    if event.kind == "interaction":
+        entry.update(type="interaction", channel=event.payload.get("channel"),
+                     direction=event.payload.get("direction"), summary=event.payload.get("summary"))
+    return entry
 
 
 @dataclass(frozen=True)
@@ -251,6 +253,8 @@ def log_interaction(ctx: Context, cmd: LogInteraction, actor: str) -> dict[str, 
                            summary=cmd.summary.strip(), agent=actor, occurred_at=now)
         session.add(item)
         session.flush()
+        add_event(session, case.id, "interaction", actor, {"interaction_id": item.id, "channel": item.channel,
+                                                          "direction": item.direction, "summary": item.summary}, now)
         return {"id": item.id, "case_reference": case.reference, "channel": item.channel,
                 "direction": item.direction, "summary": item.summary, "agent": actor, "at": iso(now)}
 

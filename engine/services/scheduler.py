@@ -39,7 +39,7 @@ def wake_case(ctx: Context, case_id: int, *, schedule_retries: bool = True) -> A
     with ctx.write() as session:
         query = select(Case).where(Case.id == case_id)
         if not ctx.db.is_sqlite:
-            query = query.with_for_update(skip_locked=True)
+            query = query.with_for_update(skip_locked=True, of=Case)
         case = session.scalar(query)
         if case is None:
             return None

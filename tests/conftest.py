@@ -1,0 +1,89 @@
+"""Shared fixtures: a manual clock, engine contexts on SQLite and on the real PostgreSQL, API clients."""
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+from typing import Iterator
+
+import psycopg
+import pytest
+
+from engine.bootstrap import build
+from engine.bpmn.loader import read_process_dir
+from engine.clock import ManualClock
+from engine.context import Context
+from engine.db import connect, upgrade
+from engine.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+TEST_PROCESSES = ROOT / "tests" / "processes"
+PG_ADMIN_URL = os.environ.get("CASEWORKS_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def _pg_available() -> bool:
+    try:
+        with psycopg.connect(PG_ADMIN_URL, connect_timeout=3):
+            return True
+    except psycopg.Error:
+        return False
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session, dropped afterwards. Required when CI=true."""
+    if not _pg_available():
+        if IN_CI:
+            pytest.fail(f"PostgreSQL is not reachable at {PG_ADMIN_URL} and CI=true: the PostgreSQL tests must run")
+        pytest.skip("PostgreSQL is not reachable (set CI=true to make this a failure)")
+    name = f"caseworks_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{name}"
+    db = connect(Settings(database_url=url))
+    upgrade(db)
+    db.dispose()
+    yield url
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _truncate_all(url: str) -> None:
+    db = connect(Settings(database_url=url))
+    with db.write_engine.begin() as conn:
+        tables = [r[0] for r in conn.exec_driver_sql(
+            "SELECT tablename FROM pg_tables WHERE schemaname='public' AND tablename <> 'alembic_version'")]
+        conn.exec_driver_sql(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+    db.dispose()
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def definitions() -> list:
+    return [read_process_dir(TEST_PROCESSES / "basic")]
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def backend(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def settings(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
+    if backend == "postgres":
+        url = request.getfixturevalue("pg_database")
+        _truncate_all(url)
+        return Settings(home=tmp_path / "home", database_url=url)
+    return Settings(home=tmp_path / "home")
+
+
+@pytest.fixture
+def ctx(settings: Settings, clock: ManualClock, definitions: list) -> Iterator[Context]:
+    context = build(settings, clock=clock, definitions=definitions)
+    yield context
+    context.db.dispose()

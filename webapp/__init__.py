@@ -1,0 +1,41 @@
+"""The web layer: REST API v1 (and later the UIs) over the engine's public service verbs."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, jsonify
+
+from engine.bootstrap import build
+from engine.context import Context
+from engine.settings import Settings
+from webapp import errors
+from webapp.api import cases, work_items
+from webapp.api.common import TokenCache
+from webapp.openapi import document
+
+MAX_BODY = 2 * 1024 * 1024
+
+
+def create_app(settings: Settings | None = None, *, context: Context | None = None, **build_args: Any) -> Flask:
+    """Build the Flask app around an engine context (built from settings unless one is given)."""
+    ctx = context or build(settings, **build_args)
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
+    app.config["JSON_SORT_KEYS"] = False
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.extensions["caseworks"] = ctx
+    app.extensions["caseworks.tokens"] = TokenCache()
+    errors.install(app)
+    app.register_blueprint(cases.bp)
+    app.register_blueprint(work_items.bp)
+    spec = document()
+
+    @app.get("/healthz")
+    def healthz() -> Response:
+        return jsonify({"status": "ok", "processes": ctx.processes.case_types()})
+
+    @app.get("/api/openapi.json")
+    def openapi() -> Response:
+        return jsonify(spec)
+
+    return app
