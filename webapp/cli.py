@@ -39,8 +39,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print(f"Caseworks on http://{args.host}:{args.port} (database {where}; "
           f"worker {'in-process' if worker else 'off'})", flush=True)
     try:
-        waitress.serve(app, host=args.host, port=args.port, threads=args.threads, ident="caseworks",
-                       _quiet=True)
+        waitress.serve(app, host=args.host, port=args.port, threads=args.threads, ident="caseworks")
     finally:
         if worker is not None:
             worker.stop()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable
 
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     CycleTimerEventDefinition,
     DurationTimerEventDefinition,
@@ -97,10 +98,20 @@ def install_clocked_timers(specs: Iterable[Any]) -> None:
     """Swap every timer event definition in these process specs for its clock-aware subclass."""
     for spec in specs:
         for task_spec in spec.task_specs.values():
-            event_definition = getattr(task_spec, "event_definition", None)
-            swap = _SWAPS.get(type(event_definition))
-            if swap is not None:
-                event_definition.__class__ = swap
+            for event_definition in _event_definitions(getattr(task_spec, "event_definition", None)):
+                swap = _SWAPS.get(type(event_definition))
+                if swap is not None:
+                    event_definition.__class__ = swap
+
+
+def _event_definitions(event_definition: Any) -> list[Any]:
+    """The definition itself, or the parts of a multiple one. Why: an event-based gateway moves the timer
+    definitions of the catch events after it into its own MultipleEventDefinition (and leaves the catch
+    events with none), so a swap that only looked at ``task_spec.event_definition`` missed those timers and
+    they ran on the wall clock."""
+    if isinstance(event_definition, MultipleEventDefinition):
+        return [part for child in event_definition.event_definitions for part in _event_definitions(child)]
+    return [event_definition] if event_definition is not None else []
 
 
 def due_time(event_value: Any) -> datetime | None:
