@@ -79,7 +79,7 @@ class Party(Base):
     email: Mapped[str | None] = mapped_column(String(320))
     phone: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime]
-    identifiers: Mapped[list["PartyIdentifier"]] = relationship(back_populates="party", lazy="selectin")
+    identifiers: Mapped[list["PartyIdentifier"]] = relationship(back_populates="party")
 
 
 class PartyIdentifier(Base):
@@ -152,6 +152,7 @@ class ProcessInstance(Base):
     completed: Mapped[bool] = mapped_column(Boolean, default=False)
     incident: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime]
+    case: Mapped[Case] = relationship(lazy="raise")
     __mapper_args__ = {"version_id_col": version}
 
 

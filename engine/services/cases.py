@@ -41,10 +41,10 @@ def request_hash(cmd: OpenCase) -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def open_case(ctx: Context, cmd: OpenCase, actor: str) -> tuple[Case, bool]:
+def open_case(ctx: Context, cmd: OpenCase, actor: str) -> tuple[dict[str, Any], bool]:
     """Create the case and run its process to the first wait state, all in one transaction.
 
-    Returns the case and whether it was created now (False: an idempotent replay of an earlier request).
+    Returns the case view and whether it was created now (False: an idempotent replay of an earlier request).
     """
     digest = request_hash(cmd)
     if cmd.idempotency_key:
@@ -53,27 +53,25 @@ def open_case(ctx: Context, cmd: OpenCase, actor: str) -> tuple[Case, bool]:
             return existing, False
     definition = ctx.processes.current(cmd.case_type)
     _validate_open(cmd, definition.start_schema)
+    parsed = ctx.processes.parsed(definition)
     try:
         with ctx.write() as session:
             now = ctx.clock.now()
             party = resolve_party(session, cmd.customer, now)
-            case = Case(reference=_next_reference(session, definition.reference_prefix, now), case_type=cmd.case_type,
-                        party_id=party.id, status=CaseStatus.OPEN.value, channel=cmd.channel, data=cmd.data,
-                        priority=cmd.priority, idempotency_key=cmd.idempotency_key, request_hash=digest,
-                        created_at=now, updated_at=now)
-            session.add(case)
-            session.flush()
-            add_event(session, case.id, "case_opened", actor,
-                      {"channel": cmd.channel, "case_type": cmd.case_type, "process_version": definition.version[:12]}, now)
-            parsed = ctx.processes.parsed(definition)
-            snapshot = ctx.runtime.start(parsed, cmd.data, {"reference": case.reference, "case_type": case.case_type,
-                                                             "case_id": case.id, "party_id": party.id})
-            instance = ProcessInstance(case_id=case.id, process_version_id=ctx.processes.version_id(definition),
+            reference = _next_reference(session, definition.reference_prefix, now)
+            snapshot = ctx.runtime.start(parsed, cmd.data, {"reference": reference, "case_type": cmd.case_type,
+                                                            "party_id": party.id})
+            case = Case(reference=reference, case_type=cmd.case_type, party=party, status=CaseStatus.OPEN.value,
+                        channel=cmd.channel, data=cmd.data, priority=cmd.priority, idempotency_key=cmd.idempotency_key,
+                        request_hash=digest, created_at=now, updated_at=now)
+            instance = ProcessInstance(case=case, process_version_id=ctx.processes.version_id(definition),
                                        state="", updated_at=now)
-            session.add(instance)
-            apply_snapshot(ctx, session, case, instance, definition, snapshot, actor)
-            case.party  # noqa: B018 - load the relationship before the session closes
-        return case, True
+            session.add_all((case, instance))
+            opened = apply_snapshot(ctx, session, case, instance, snapshot, actor, new=True, before=[(
+                "case_opened", {"channel": cmd.channel, "case_type": cmd.case_type,
+                                "process_version": definition.version[:12]})])
+            view = case_view(session, case, instance=instance, tasks=opened)
+        return view, True
     except IntegrityError:
         if cmd.idempotency_key:  # a concurrent request with the same key won the race
             existing = _replay(ctx, cmd.idempotency_key, digest)
@@ -82,7 +80,7 @@ def open_case(ctx: Context, cmd: OpenCase, actor: str) -> tuple[Case, bool]:
         raise
 
 
-def _replay(ctx: Context, key: str, digest: str) -> Case | None:
+def _replay(ctx: Context, key: str, digest: str) -> dict[str, Any] | None:
     with ctx.read() as session:
         case = session.scalar(select(Case).where(Case.idempotency_key == key))
         if case is None:
@@ -91,7 +89,7 @@ def _replay(ctx: Context, key: str, digest: str) -> Case | None:
             raise IdempotencyConflict(
                 "this Idempotency-Key was already used with a different request body; use a new key",
                 details={"reference": case.reference})
-        return case
+        return case_view(session, case)
 
 
 def _validate_open(cmd: OpenCase, start_schema: dict[str, Any] | None) -> None:
@@ -120,10 +118,14 @@ def iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def case_view(session: Session, case: Case) -> dict[str, Any]:
-    tasks = session.scalars(select(WorkItem).where(WorkItem.case_id == case.id, WorkItem.state.in_(OPEN_STATES))
-                            .order_by(WorkItem.id)).all()
-    instance = session.scalar(select(ProcessInstance).where(ProcessInstance.case_id == case.id))
+def case_view(session: Session, case: Case, *, instance: ProcessInstance | None = None,
+              tasks: list[WorkItem] | None = None) -> dict[str, Any]:
+    """The case as a front-office agent reads it (pass what the caller already holds to skip queries)."""
+    if tasks is None:
+        tasks = list(session.scalars(select(WorkItem).where(WorkItem.case_id == case.id,
+                                                            WorkItem.state.in_(OPEN_STATES)).order_by(WorkItem.id)))
+    if instance is None:
+        instance = session.scalar(select(ProcessInstance).where(ProcessInstance.case_id == case.id))
     party = case.party
     return {
         "reference": case.reference,

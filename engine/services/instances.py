@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from engine.bpmn.loader import ParsedProcess, ProcessDefinition
@@ -46,6 +46,12 @@ def add_event(session: Session, case_id: int | None, kind: str, actor: str, payl
     return event
 
 
+def add_events(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Several timeline events in one executemany (a process step often yields a handful)."""
+    if rows:
+        session.execute(insert(Event), rows)
+
+
 def load_case(session: Session, reference: str, *, for_update: bool = False) -> Case:
     query = select(Case).where(Case.reference == reference)
     if for_update:
@@ -68,15 +74,18 @@ def run_and_apply(ctx: Context, session: Session, loaded: Loaded, actor: str,
                   step: Callable[[ParsedProcess, str, dict[str, Any]], Snapshot], *,
                   schedule_retries: bool = True) -> Snapshot:
     snapshot = step(loaded.parsed, loaded.instance.state, loaded.case_context())
-    apply_snapshot(ctx, session, loaded.case, loaded.instance, loaded.definition, snapshot, actor,
-                   schedule_retries=schedule_retries)
+    apply_snapshot(ctx, session, loaded.case, loaded.instance, snapshot, actor, schedule_retries=schedule_retries)
     return snapshot
 
 
 def apply_snapshot(ctx: Context, session: Session, case: Case, instance: ProcessInstance,
-                   definition: ProcessDefinition, snapshot: Snapshot, actor: str, *,
-                   schedule_retries: bool = True) -> None:
-    """Write a run's outcome: instance state (version-checked), work items, case fields, events, jobs."""
+                   snapshot: Snapshot, actor: str, *, schedule_retries: bool = True, new: bool = False,
+                   before: list[tuple[str, dict[str, Any]]] = ()) -> list[WorkItem]:  # type: ignore[assignment]
+    """Write a run's outcome: instance state (version-checked), work items, case fields, events, jobs.
+
+    For a ``new`` case the case, instance and items go in with one flush (ORM relationships order the
+    inserts), then all events with one executemany: opening a case is the hottest write path.
+    Returns the work items it opened."""
     now = ctx.clock.now()
     instance.state = snapshot.state
     instance.next_timer_at = snapshot.next_timer_at
@@ -84,38 +93,42 @@ def apply_snapshot(ctx: Context, session: Session, case: Case, instance: Process
     instance.completed = snapshot.completed
     instance.incident = snapshot.incident
     instance.updated_at = now
-    _sync_work_items(session, case, definition, snapshot, now)
+    opened = _sync_work_items(session, case, snapshot, now, new=new)
     _update_case(case, snapshot, now)
-    for step in snapshot.steps:
-        add_event(session, case.id, "step_completed", actor, step, now)
-    for kind, payload in snapshot.emitted:
-        add_event(session, case.id, kind, "system", payload, now)
+    session.flush()
+    events = [(kind, actor, payload) for kind, payload in before]
+    events += [("step_completed", actor, step) for step in snapshot.steps]
+    events += [(kind, "system", payload) for kind, payload in snapshot.emitted]
     if snapshot.incident:
-        add_event(session, case.id, "incident", "system",
-                  {"message": snapshot.incident, "retryable": snapshot.incident_retryable}, now)
+        events.append(("incident", "system", {"message": snapshot.incident, "retryable": snapshot.incident_retryable}))
         if snapshot.incident_retryable and schedule_retries:
             session.add(Job(kind="retry_instance", payload={"case_id": case.id}, run_at=now + RETRY_BACKOFF[0],
                             created_at=now))
     if snapshot.completed:
-        add_event(session, case.id, "case_closed", "system", {"outcome": snapshot.outcome}, now)
+        events.append(("case_closed", "system", {"outcome": snapshot.outcome}))
+    add_events(session, [dict(case_id=case.id, kind=k, actor=a, payload=p, created_at=now) for k, a, p in events])
+    return opened
 
 
-def _sync_work_items(session: Session, case: Case, definition: ProcessDefinition, snapshot: Snapshot,
-                     now: datetime) -> None:
-    open_items = {w.task_id: w for w in session.scalars(
+def _sync_work_items(session: Session, case: Case, snapshot: Snapshot, now: datetime, new: bool) -> list[WorkItem]:
+    """Open a work item per new READY user task; cancel items whose task is no longer READY."""
+    open_items = {} if new else {w.task_id: w for w in session.scalars(
         select(WorkItem).where(WorkItem.case_id == case.id, WorkItem.state.in_(OPEN_STATES)))}
     ready_ids = {t.task_id for t in snapshot.open_tasks}
     gone = [w.id for task_id, w in open_items.items() if task_id not in ready_ids]
     if gone:
         session.execute(update(WorkItem).where(WorkItem.id.in_(gone))
                         .values(state=WorkItemState.CANCELLED.value, completed_at=now))
+    opened = []
     for task in snapshot.open_tasks:
         if task.task_id in open_items:
             continue
-        session.add(WorkItem(
-            case_id=case.id, task_id=task.task_id, name=task.name, title=task.title, queue=task.queue,
+        opened.append(WorkItem(
+            case=case, task_id=task.task_id, name=task.name, title=task.title, queue=task.queue,
             state=WorkItemState.READY.value, priority=max(task.priority, case.priority), due_at=task.due_at,
             form_file=task.form_file, separate_from=task.properties.get("separateFrom"), created_at=now))
+    session.add_all(opened)
+    return opened
 
 
 def _update_case(case: Case, snapshot: Snapshot, now: datetime) -> None:

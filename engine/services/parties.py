@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from engine.models import Party, PartyIdentifier
@@ -39,26 +39,26 @@ def find_party(session: Session, kind: str, value: str) -> Party | None:
 
 
 def resolve_party(session: Session, customer: Customer, now: datetime) -> Party:
-    """The strongest identifier wins (external id, then e-mail, then phone); never merge two parties."""
-    given = [(k, v) for k, v in (("external_id", customer.external_id), ("email", customer.email),
-                                  ("phone", customer.phone)) if v]
-    party = None
-    for kind, value in given:
-        party = find_party(session, kind, value)
-        if party is not None:
-            break
-    if party is None:
+    """The strongest identifier wins (external id, then e-mail, then phone); never merge two parties.
+
+    One query looks up all given identifiers at once: this runs on every case opened.
+    """
+    given = [(k, normalize(k, v)) for k, v in (("external_id", customer.external_id), ("email", customer.email),
+                                                ("phone", customer.phone)) if v]
+    owners: dict[tuple[str, str], int] = {}
+    if given:
+        rows = session.execute(select(PartyIdentifier.kind, PartyIdentifier.value, PartyIdentifier.party_id)
+                               .where(tuple_(PartyIdentifier.kind, PartyIdentifier.value).in_(given)))
+        owners = {(kind, value): party_id for kind, value, party_id in rows}
+    party_id = next((owners[g] for g in given if g in owners), None)
+    if party_id is None:
         party = Party(name=customer.name, email=customer.email, phone=customer.phone, created_at=now)
         session.add(party)
         session.flush()
     else:
+        party = session.get_one(Party, party_id)
         party.email = party.email or customer.email
         party.phone = party.phone or customer.phone
-    known = {(i.kind, i.value) for i in party.identifiers}
-    for kind, value in given:
-        norm = normalize(kind, value)
-        if (kind, norm) in known:
-            continue
-        if find_party(session, kind, value) is None:  # belongs to nobody yet: attach it
-            session.add(PartyIdentifier(party_id=party.id, kind=kind, value=norm))
+    new = [PartyIdentifier(party_id=party.id, kind=k, value=v) for k, v in given if (k, v) not in owners]
+    session.add_all(new)  # identifiers that belong to nobody yet; one owned by another party stays there
     return party

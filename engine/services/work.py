@@ -127,8 +127,7 @@ def claim(ctx: Context, item_id: int, who: Principal) -> dict[str, Any]:
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise _explain_conflict(session, item_id, who)
         add_event(session, case.id, "work_item_claimed", who.username, {"work_item": item_id, "title": item.title}, now)
-        session.refresh(item)
-        return item_view(item, case, who.username)
+        return {**item_view(item, case, who.username), "state": CLAIMED, "claimed_at": iso(now)}
 
 
 def release(ctx: Context, item_id: int, who: Principal) -> dict[str, Any]:
@@ -148,8 +147,7 @@ def release(ctx: Context, item_id: int, who: Principal) -> dict[str, Any]:
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise _explain_conflict(session, item_id, who)
         add_event(session, case.id, "work_item_released", who.username, {"work_item": item_id}, now)
-        session.refresh(item)
-        return item_view(item, case, None)
+        return {**item_view(item, case, None), "state": READY, "claimed_at": None}
 
 
 def complete(ctx: Context, item_id: int, data: dict[str, Any], who: Principal, attempts: int = 3) -> dict[str, Any]:
@@ -190,5 +188,5 @@ def _complete_once(ctx: Context, item_id: int, data: dict[str, Any], who: Princi
         run_and_apply(ctx, session, loaded, who.username,
                       lambda parsed, state, ctx_case: ctx.runtime.complete_task(parsed, state, item.task_id, data,
                                                                                 ctx_case))
-        session.refresh(item)
-        return item_view(item, case, who.username)
+        return {**item_view(item, case, who.username), "state": COMPLETED, "completed_at": iso(now),
+                "status_text": case.status_text}

@@ -44,9 +44,8 @@ def create_case() -> tuple[Response, int, dict[str, str]]:
     if key is not None and len(key) > 200:
         raise ValidationFailed("Idempotency-Key is too long", details={"Idempotency-Key": "at most 200 characters"})
     cmd = cases.OpenCase(case_type, customer, channel, data, key, priority)
-    case, created = cases.open_case(ctx(), cmd, principal().username)
-    view = cases.get_case(ctx(), case.reference)
-    headers = {"Location": f"/api/v1/cases/{case.reference}"}
+    view, created = cases.open_case(ctx(), cmd, principal().username)
+    headers = {"Location": f"/api/v1/cases/{view['reference']}"}
     if not created:
         headers["Idempotent-Replayed"] = "true"
     return jsonify(view), 201, headers
