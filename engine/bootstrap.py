@@ -19,7 +19,11 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None, servi
     clock = clock or SystemClock()
     services = services or default_services()
     db = connect(settings)
-    ensure_schema(db, auto_migrate=settings.is_sqlite if auto_migrate is None else auto_migrate)
+    try:
+        ensure_schema(db, auto_migrate=settings.is_sqlite if auto_migrate is None else auto_migrate)
+    except BaseException:
+        db.dispose()
+        raise
     processes = ProcessRegistry(settings.processes_dir)
     ctx = Context(settings=settings, db=db, clock=clock, processes=processes, services=services,
                   runtime=ProcessRuntime(clock, services))
