@@ -55,7 +55,7 @@ class ProcessDefinition:
 
     def form(self, task_name: str, form_file: str | None = None) -> dict[str, Any] | None:
         """The JSON schema of a user task's form, or None when it has none."""
-        for candidate in _form_candidates(task_name, form_file):
+        for candidate in form_candidates(task_name, form_file):
             raw = self.files.get(candidate)
             if raw is not None:
                 return json.loads(raw)
@@ -73,7 +73,8 @@ class ProcessDefinition:
         return {k: v for k, v in self.files.items() if k.endswith(".dmn")}
 
 
-def _form_candidates(task_name: str, form_file: str | None) -> list[str]:
+def form_candidates(task_name: str, form_file: str | None) -> list[str]:
+    """Where a user task's form schema may be, in order (the runtime and the validator agree on this)."""
     names = []
     if form_file:
         names += [form_file, f"forms/{form_file}"]

@@ -10,11 +10,13 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import EventBasedGateway
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
@@ -26,9 +28,10 @@ from engine.bpmn.scripting import CaseScriptEngine, ServiceRegistry
 from engine.bpmn.templates import parse_duration, render
 from engine.bpmn.timers import due_time
 from engine.clock import Clock
-from engine.errors import CaseworksError, NoSuchMessage, ServiceTaskFailed, StaleWorkItem
+from engine.errors import CaseworksError, NoSuchMessage, ProcessError, ServiceTaskFailed, StaleWorkItem
 
 INTERNAL_KEYS = ("spiff__",)
+READY_AT_KEY = "caseworks_ready_at"
 
 
 @dataclass(frozen=True)
@@ -94,7 +97,7 @@ class ProcessRuntime:
         variable = getattr(task.task_spec, "variable", None)
         submitted = _copy(data)
         task.data = {**task.data, variable: submitted} if variable else {**task.data, **submitted}
-        task.run()
+        _run_user_task(task)
         return self._advance(workflow, engine)
 
     def send_message(self, parsed: ParsedProcess, state: str, name: str, payload: Mapping[str, Any],
@@ -109,8 +112,7 @@ class ProcessRuntime:
     def wake(self, parsed: ParsedProcess, state: str, case: Mapping[str, Any]) -> Snapshot:
         """Fire due timers and retry READY engine tasks (after an incident); then run to the next wait."""
         workflow, engine = self._load(parsed, state, case)
-        workflow.refresh_timers()
-        return self._advance(workflow, engine)
+        return self._advance(workflow, engine, prepare=lambda: _wake(workflow))
 
     def inspect(self, parsed: ParsedProcess, state: str, case: Mapping[str, Any]) -> Snapshot:
         workflow, engine = self._load(parsed, state, case)
@@ -124,10 +126,13 @@ class ProcessRuntime:
         engine = self._script_engine(case)
         return serializer.load(state, parsed.spec, parsed.subprocess_specs, engine), engine
 
-    def _advance(self, workflow: BpmnWorkflow, engine: CaseScriptEngine) -> Snapshot:
+    def _advance(self, workflow: BpmnWorkflow, engine: CaseScriptEngine,
+                 prepare: Callable[[], None] | None = None) -> Snapshot:
         steps: list[dict[str, Any]] = []
         incident, retryable = None, False
         try:
+            if prepare is not None:
+                prepare()
             workflow.do_engine_steps(did_complete_task=lambda t: _record_step(steps, t))
         except ServiceTaskFailed as err:
             incident, retryable = err.message, True
@@ -166,8 +171,7 @@ class ProcessRuntime:
     def _open_task(self, task: Any, now: datetime) -> OpenTask:
         spec = task.task_spec
         props = properties(spec)
-        due_in = props.get("dueIn")
-        due_at = now + parse_duration(render(due_in, task.data)) if due_in else None
+        due_at = _due_at(task, props.get("dueIn"), now)
         return OpenTask(
             task_id=str(task.id),
             name=spec.bpmn_id,
@@ -175,9 +179,48 @@ class ProcessRuntime:
             queue=queue_name(spec.lane),
             form_file=props.get("formJsonSchemaFilename"),
             due_at=due_at,
-            priority=int(render(props.get("priority", "0"), task.data) or 0),
+            priority=_priority(props.get("priority"), task.data),
             properties=props,
         )
+
+
+def _wake(workflow: BpmnWorkflow) -> None:
+    """Retry the steps that failed (an incident), then fire due timers.
+
+    Why: the library leaves a task whose script, pre-script or service call raised in ERROR, and
+    ``do_engine_steps`` only runs READY tasks, so a retry used to do nothing: the case hung with no incident,
+    no open task and nothing to wait for. Updating the task again re-inherits its parent's data and re-runs
+    its pre-script, exactly as when it first became ready; a step that still fails reports its incident
+    again (this runs inside ``_advance``, so even a failing timer expression becomes an incident)."""
+    for task in workflow.get_tasks(state=TaskState.ERROR):
+        task._set_state(TaskState.WAITING)
+        task.task_spec._update(task)
+    workflow.refresh_timers()
+
+
+def _due_at(task: Any, due_in: str | None, now: datetime) -> datetime | None:
+    """When a user task is due: ``dueIn`` counted from the moment the task became ready.
+
+    Why: counting from "now" moved the due date every time the case was touched (e.g. when a parallel
+    task was completed), so the first snapshot records the ready time in the task's internal data, which
+    is part of the saved state. A template that does not render to a duration (a missing field) gives no
+    due date instead of failing the whole step."""
+    if not due_in:
+        return None
+    ready_at = task.internal_data.setdefault(READY_AT_KEY, now.isoformat())
+    try:
+        return datetime.fromisoformat(ready_at) + parse_duration(render(due_in, task.data))
+    except Exception:  # noqa: BLE001 - the library raises a bare Exception for a bad duration
+        return None
+
+
+def _priority(template: str | None, data: Mapping[str, Any]) -> int:
+    """The ``priority`` property as an integer; 0 when it does not render to one (why: a missing field
+    must not fail the step that made the task ready)."""
+    try:
+        return int(render(template or "0", data) or 0)
+    except ValueError:
+        return 0
 
 
 def _ready_user_task(workflow: BpmnWorkflow, task_id: str) -> Any:
@@ -190,12 +233,40 @@ def _ready_user_task(workflow: BpmnWorkflow, task_id: str) -> Any:
     return task
 
 
+def _pending_events(workflow: BpmnWorkflow) -> list[Any]:
+    """What the instance waits for, one entry per event.
+
+    Why: ``waiting_events()`` reports an event-based gateway as a single ``MultipleEventDefinition`` with
+    no name and no due time, which hid its messages (``send_message`` refused them) and its timer (never
+    scheduled). The gateway task holds the state of each event, so ask each part for its details."""
+    pending = workflow.waiting_events()
+    if not any(e.event_type == "MultipleEventDefinition" for e in pending):
+        return pending
+    pending = [e for e in pending if e.event_type != "MultipleEventDefinition"]
+    for task in workflow.get_tasks(state=TaskState.WAITING):
+        definition = getattr(task.task_spec, "event_definition", None)
+        if isinstance(definition, MultipleEventDefinition):
+            pending += [part.details(task) for part in definition.event_definitions]
+    return pending
+
+
+def _run_user_task(task: Any) -> None:
+    """Complete a user task (running its post-script). Why: a failing post-script raised the library's own
+    exception to the caller (a server error that named no task); raise a ProcessError with the task's name
+    instead. Nothing is saved, so the task stays open in the caller's state."""
+    try:
+        task.run()
+    except SpiffWorkflowException as err:
+        raise ProcessError(f"completing this task failed: {_describe(err)}",
+                           details={"task": task.task_spec.bpmn_id}) from err
+
+
 def _waiting_messages(workflow: BpmnWorkflow) -> list[str]:
-    return sorted({e.name for e in workflow.waiting_events() if e.event_type == "MessageEventDefinition"})
+    return sorted({e.name for e in _pending_events(workflow) if e.event_type == "MessageEventDefinition"})
 
 
 def _next_timer(workflow: BpmnWorkflow) -> datetime | None:
-    dues = [due_time(e.value) for e in workflow.waiting_events() if "Timer" in e.event_type]
+    dues = [due_time(e.value) for e in _pending_events(workflow) if "Timer" in e.event_type]
     dues = [d for d in dues if d is not None]
     return min(dues) if dues else None
 
@@ -212,15 +283,13 @@ def _status(workflow: BpmnWorkflow, ready: list[Any], data: dict[str, Any]) -> t
     the case waits in (a user task first, then a catch event), or of the end event it finished on."""
     if workflow.completed:
         ends = [t for t in workflow.get_tasks(state=TaskState.COMPLETED) if isinstance(t.task_spec, EndEvent)]
-        candidates = sorted(ends, key=lambda t: t.last_state_change, reverse=True)
+        candidates = [(t.task_spec, t.data) for t in sorted(ends, key=lambda t: t.last_state_change, reverse=True)]
     else:
-        waiting = [t for t in workflow.get_tasks(state=TaskState.WAITING)
-                   if "statusText" in properties(t.task_spec)]
-        candidates = ready + sorted(waiting, key=lambda t: t.last_state_change)
+        candidates = [(t.task_spec, t.data) for t in ready] + _waiting_sources(workflow)
     status_text = stage = outcome = None
-    for task in candidates:
-        props = properties(task.task_spec)
-        status_text = status_text or (render(props["statusText"], task.data) if "statusText" in props else None)
+    for spec, task_data in candidates:
+        props = properties(spec)
+        status_text = status_text or (render(props["statusText"], task_data) if "statusText" in props else None)
         stage = stage or props.get("stage")
         outcome = outcome or props.get("outcome")
     if isinstance(data.get("status_text"), str) and not status_text:
@@ -228,6 +297,20 @@ def _status(workflow: BpmnWorkflow, ready: list[Any], data: dict[str, Any]) -> t
     if workflow.completed and not outcome and isinstance(data.get("outcome"), str):
         outcome = data["outcome"]
     return status_text, stage, outcome
+
+
+def _waiting_sources(workflow: BpmnWorkflow) -> list[tuple[Any, Any]]:
+    """(spec, data) of the waiting catch events that carry a ``statusText``, oldest wait first.
+
+    Why: an event-based gateway waits on behalf of the catch events after it (which stay FUTURE until one
+    fires) and the library parses no properties on gateways, so the events' own status texts were never
+    shown; read them, with the gateway's data."""
+    sources = []
+    for task in sorted(workflow.get_tasks(state=TaskState.WAITING), key=lambda t: t.last_state_change):
+        specs = [c.task_spec for c in task.children] if isinstance(task.task_spec, EventBasedGateway) \
+            else [task.task_spec]
+        sources += [(spec, task.data) for spec in specs if "statusText" in properties(spec)]
+    return sources
 
 
 def _record_step(steps: list[dict[str, Any]], task: Any) -> None:

@@ -121,11 +121,11 @@ class CaseScriptEngine(PythonScriptEngine):
         self.emitted: list[tuple[str, dict[str, Any]]] = []
 
     def evaluate(self, task: Any, expression: str, external_context: Any = None) -> Any:
-        check_script(expression)
+        _check_in(task, expression)
         return super().evaluate(task, expression, external_context)
 
     def execute(self, task: Any, script: str, external_context: Any = None) -> Any:
-        check_script(script)
+        _check_in(task, script)
         return super().execute(task, script, external_context)
 
     def call_service(self, task: Any, operation_name: str = "", operation_params: Any = None, **_: Any) -> str:
@@ -144,6 +144,17 @@ class CaseScriptEngine(PythonScriptEngine):
                                     details={"task": task.task_spec.bpmn_id, "operation": operation_name}) from err
         self.emitted.extend(call.emitted)
         return json.dumps(result, default=str)
+
+
+def _check_in(task: Any, source: str) -> None:
+    """``check_script`` naming the process and task. Why: the bare "line 1: imports are not allowed" of an
+    incident did not say which of a process's scripts was refused."""
+    try:
+        check_script(source)
+    except UnsafeScript as err:
+        if task is None:
+            raise
+        raise UnsafeScript(f"{_task_context(task)}: {err.message}") from err
 
 
 def _task_context(task: Any) -> str:

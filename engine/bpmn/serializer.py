@@ -15,8 +15,25 @@ from SpiffWorkflow.bpmn.serializer.workflow import VERSION
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
-_REGISTRY = BpmnWorkflowSerializer.configure(SPIFF_CONFIG)
+from engine.bpmn.timers import CLOCKED_TIMERS
+
+
+def _configure() -> Any:
+    """The Spiff registry, plus our clock-aware timer classes under their library type names.
+
+    Why: timer definitions can end up in instance state (an event-based gateway keeps the events it has
+    seen, each with its definition), and the registry only knew the library's classes, so dumping such a
+    state failed; registering the subclasses under the base type name also restores them as the clock-aware
+    classes, which the gateway needs to match a seen event against its own definitions."""
+    registry = BpmnWorkflowSerializer.configure(SPIFF_CONFIG)
+    for base, clocked in CLOCKED_TIMERS.items():
+        SPIFF_CONFIG[base](clocked, registry, typename=base.__name__)
+    return registry
+
+
+_REGISTRY = _configure()
 _SERIALIZER = BpmnWorkflowSerializer(_REGISTRY)
+
 
 def dump(workflow: BpmnWorkflow) -> str:
     """Serialize instance state (no specs) to a JSON string."""

@@ -39,6 +39,13 @@ def fields(template: str) -> list[str]:
     return [m.group(1) for m in _FIELD.finditer(template)]
 
 
+def malformed(template: str) -> bool:
+    """True when braces remain once the valid placeholders are removed: a typo such as ``{name`` or
+    ``{ name }`` would otherwise be shown to customers as-is (validation reports it instead)."""
+    rest = _FIELD.sub("", template)
+    return "{" in rest or "}" in rest
+
+
 def _as_date(value: Any) -> date | None:
     if isinstance(value, (date, datetime)):
         return value

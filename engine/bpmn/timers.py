@@ -87,7 +87,7 @@ def _parse_cycle(expression: str, now: datetime) -> tuple[int, datetime, timedel
     return TimerEventDefinition.parse_iso_recurring_interval(expression)
 
 
-_SWAPS = {
+CLOCKED_TIMERS = {
     TimeDateEventDefinition: ClockedTimeDateTimerEventDefinition,
     DurationTimerEventDefinition: ClockedDurationTimerEventDefinition,
     CycleTimerEventDefinition: ClockedCycleTimerEventDefinition,
@@ -99,7 +99,7 @@ def install_clocked_timers(specs: Iterable[Any]) -> None:
     for spec in specs:
         for task_spec in spec.task_specs.values():
             for event_definition in _event_definitions(getattr(task_spec, "event_definition", None)):
-                swap = _SWAPS.get(type(event_definition))
+                swap = CLOCKED_TIMERS.get(type(event_definition))
                 if swap is not None:
                     event_definition.__class__ = swap
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -17,7 +17,15 @@ from sqlalchemy.orm import Session
 from engine.context import Context
 from engine.errors import IdempotencyConflict, ValidationFailed
 from engine.models import Case, CaseStatus, Counter, Event, Interaction, ProcessInstance, User, WorkItem
-from engine.services.instances import OPEN_STATES, add_event, apply_snapshot, load_case, load_instance, run_and_apply
+from engine.services.instances import (
+    OPEN_STATES,
+    add_event,
+    case_fields,
+    insert_case,
+    load_case,
+    load_instance,
+    run_and_apply,
+)
 from engine.services.parties import Customer, resolve_party
 from engine.validation import schema_errors
 
@@ -61,16 +69,13 @@ def open_case(ctx: Context, cmd: OpenCase, actor: str) -> tuple[dict[str, Any], 
             reference = _next_reference(session, definition.reference_prefix, now)
             snapshot = ctx.runtime.start(parsed, cmd.data, {"reference": reference, "case_type": cmd.case_type,
                                                             "party_id": party.id})
-            case = Case(reference=reference, case_type=cmd.case_type, party=party, status=CaseStatus.OPEN.value,
-                        channel=cmd.channel, data=cmd.data, priority=cmd.priority, idempotency_key=cmd.idempotency_key,
-                        request_hash=digest, created_at=now, updated_at=now)
-            instance = ProcessInstance(case=case, process_version_id=ctx.processes.version_id(definition),
-                                       state="", updated_at=now)
-            session.add_all((case, instance))
-            opened = apply_snapshot(ctx, session, case, instance, snapshot, actor, new=True, before=[(
-                "case_opened", {"channel": cmd.channel, "case_type": cmd.case_type,
-                                "process_version": definition.version[:12]})])
-            view = case_view(session, case, instance=instance, tasks=opened)
+            case_row = dict(reference=reference, case_type=cmd.case_type, party_id=party.id, channel=cmd.channel,
+                            priority=cmd.priority, idempotency_key=cmd.idempotency_key, request_hash=digest,
+                            created_at=now)
+            case_id, items = insert_case(ctx, session, case_row, ctx.processes.version_id(definition), snapshot, actor,
+                                         {"channel": cmd.channel, "case_type": cmd.case_type,
+                                          "process_version": definition.version[:12]})
+            view = _new_case_view(case_row, party, snapshot, items, now)
         return view, True
     except IntegrityError:
         if cmd.idempotency_key:  # a concurrent request with the same key won the race
@@ -78,6 +83,16 @@ def open_case(ctx: Context, cmd: OpenCase, actor: str) -> tuple[dict[str, Any], 
             if existing is not None:
                 return existing, False
         raise
+
+
+def _new_case_view(row: dict[str, Any], party: Any, snapshot: Any, items: list[dict[str, Any]],
+                   now: datetime) -> dict[str, Any]:
+    """The same view as ``case_view`` from what the insert already holds (no read-back)."""
+    case = Case(**row, **case_fields(snapshot, now))
+    case.party = party
+    tasks = [WorkItem(**{k: v for k, v in item.items()}) for item in items]
+    instance = ProcessInstance(waiting_messages=snapshot.waiting_messages, incident=snapshot.incident)
+    return case_view(None, case, instance=instance, tasks=tasks)  # type: ignore[arg-type]
 
 
 def _replay(ctx: Context, key: str, digest: str) -> dict[str, Any] | None:
@@ -106,11 +121,18 @@ def _validate_open(cmd: OpenCase, start_schema: dict[str, Any] | None) -> None:
 
 def _next_reference(session: Session, prefix: str, now: datetime) -> str:
     key = f"{prefix}-{now.year}"
-    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert  # type: ignore[union-attr]
-    stmt = insert(Counter).values(key=key, value=1)
-    stmt = stmt.on_conflict_do_update(index_elements=["key"], set_={"value": Counter.value + 1}).returning(Counter.value)
-    value = session.execute(stmt).scalar_one()
+    conn = session.connection()
+    value = conn.execute(_COUNTER_UPSERT[conn.dialect.name], {"key": key}).scalar_one()
     return f"{key}-{value:06d}"
+
+
+def _counter_upsert(insert: Any) -> Any:
+    table = Counter.__table__
+    stmt = insert(table).values(key=bindparam("key"), value=1)
+    return stmt.on_conflict_do_update(index_elements=["key"], set_={"value": table.c.value + 1}).returning(table.c.value)
+
+
+_COUNTER_UPSERT = {"postgresql": _counter_upsert(pg_insert), "sqlite": _counter_upsert(sqlite_insert)}
 
 
 # -- reading -------------------------------------------------------------------------------------------

@@ -46,10 +46,19 @@ def add_event(session: Session, case_id: int | None, kind: str, actor: str, payl
     return event
 
 
+# Prebuilt Core statements on the tables: the ORM bulk path and per-call ``.values()`` cost more than the
+# engine step itself on the case-opening path.
+INSERT_EVENT = Event.__table__.insert()
+INSERT_CASE = Case.__table__.insert().returning(Case.__table__.c.id)
+INSERT_INSTANCE = ProcessInstance.__table__.insert()
+INSERT_ITEM = WorkItem.__table__.insert()
+INSERT_ITEM_RETURNING = WorkItem.__table__.insert().returning(WorkItem.__table__.c.id, sort_by_parameter_order=True)
+
+
 def add_events(session: Session, rows: list[dict[str, Any]]) -> None:
     """Several timeline events in one executemany (a process step often yields a handful)."""
     if rows:
-        session.execute(insert(Event), rows)
+        session.connection().execute(INSERT_EVENT, rows)
 
 
 def load_case(session: Session, reference: str, *, for_update: bool = False) -> Case:
@@ -79,74 +88,103 @@ def run_and_apply(ctx: Context, session: Session, loaded: Loaded, actor: str,
 
 
 def apply_snapshot(ctx: Context, session: Session, case: Case, instance: ProcessInstance,
-                   snapshot: Snapshot, actor: str, *, schedule_retries: bool = True, new: bool = False,
-                   before: list[tuple[str, dict[str, Any]]] = ()) -> list[WorkItem]:  # type: ignore[assignment]
-    """Write a run's outcome: instance state (version-checked), work items, case fields, events, jobs.
-
-    For a ``new`` case the case, instance and items go in with one flush (ORM relationships order the
-    inserts), then all events with one executemany: opening a case is the hottest write path.
-    Returns the work items it opened."""
+                   snapshot: Snapshot, actor: str, *, schedule_retries: bool = True) -> None:
+    """Write a run's outcome on an existing case: instance state (version-checked), work items, case fields,
+    events and retry jobs, all in the caller's transaction."""
     now = ctx.clock.now()
-    instance.state = snapshot.state
-    instance.next_timer_at = snapshot.next_timer_at
-    instance.waiting_messages = snapshot.waiting_messages
-    instance.completed = snapshot.completed
-    instance.incident = snapshot.incident
-    instance.updated_at = now
-    opened = _sync_work_items(session, case, snapshot, now, new=new)
-    _update_case(case, snapshot, now)
+    for name, value in instance_fields(snapshot, now).items():
+        setattr(instance, name, value)
+    for name, value in case_fields(snapshot, now).items():
+        setattr(case, name, value)
+    _sync_work_items(session, case, snapshot, now)
     session.flush()
-    events = [(kind, actor, payload) for kind, payload in before]
+    add_events(session, event_rows(case.id, actor, snapshot, now))
+    if snapshot.incident_retryable and schedule_retries:
+        session.add(Job(kind="retry_instance", payload={"case_id": case.id}, run_at=now + RETRY_BACKOFF[0],
+                        created_at=now))
+
+
+def insert_case(ctx: Context, session: Session, case_row: dict[str, Any], version_id: int, snapshot: Snapshot,
+                actor: str, opened_event: dict[str, Any]) -> tuple[int, list[dict[str, Any]]]:
+    """Insert a new case with its instance, work items and events: a handful of Core statements.
+
+    Opening a case is the hottest write path (upstream systems call it in bulk), and the ORM unit of work
+    cost more there than the engine itself. Returns the case id and the work item rows with their ids."""
+    now = ctx.clock.now()
+    conn = session.connection()
+    case_id = conn.execute(INSERT_CASE, {**_CASE_DEFAULTS, **case_row, **case_fields(snapshot, now)}).scalar_one()
+    conn.execute(INSERT_INSTANCE, dict(case_id=case_id, process_version_id=version_id, version=1,
+                                       **instance_fields(snapshot, now)))
+    items = item_rows(case_id, case_row.get("priority", 0), snapshot, now)
+    if items:
+        ids = conn.execute(INSERT_ITEM_RETURNING, items).scalars().all()
+        for row, item_id in zip(items, ids):
+            row["id"] = item_id
+    add_events(session, event_rows(case_id, actor, snapshot, now, before=[("case_opened", opened_event)]))
+    if snapshot.incident_retryable:
+        session.add(Job(kind="retry_instance", payload={"case_id": case_id}, run_at=now + RETRY_BACKOFF[0],
+                        created_at=now))
+    return case_id, items
+
+
+_CASE_DEFAULTS = {"status_text": None, "stage": None, "outcome": None, "closed_at": None, "sla_due_at": None,
+                  "idempotency_key": None, "request_hash": None, "priority": 0}
+
+
+def instance_fields(snapshot: Snapshot, now: datetime) -> dict[str, Any]:
+    return {"state": snapshot.state, "next_timer_at": snapshot.next_timer_at,
+            "waiting_messages": snapshot.waiting_messages, "completed": snapshot.completed,
+            "incident": snapshot.incident, "updated_at": now}
+
+
+def case_fields(snapshot: Snapshot, now: datetime) -> dict[str, Any]:
+    """What a run changes on the case row (status text and stage only when the step names one)."""
+    dues = [t.due_at for t in snapshot.open_tasks if t.due_at is not None]
+    fields: dict[str, Any] = {"data": snapshot.data, "updated_at": now, "sla_due_at": min(dues) if dues else None}
+    if snapshot.status_text:
+        fields["status_text"] = snapshot.status_text
+    if snapshot.stage:
+        fields["stage"] = snapshot.stage
+    if snapshot.completed:
+        fields.update(status=CaseStatus.CLOSED.value, outcome=snapshot.outcome, closed_at=now)
+    elif snapshot.incident:
+        fields["status"] = CaseStatus.INCIDENT.value
+    else:
+        fields["status"] = CaseStatus.OPEN.value if snapshot.open_tasks else CaseStatus.WAITING.value
+    return fields
+
+
+def item_rows(case_id: int, case_priority: int, snapshot: Snapshot, now: datetime,
+              skip: set[str] | frozenset[str] = frozenset()) -> list[dict[str, Any]]:
+    return [dict(case_id=case_id, task_id=t.task_id, name=t.name, title=t.title, queue=t.queue,
+                 state=WorkItemState.READY.value, priority=max(t.priority, case_priority), due_at=t.due_at,
+                 form_file=t.form_file, separate_from=t.properties.get("separateFrom"), created_at=now,
+                 assignee_id=None, data=None, claimed_at=None, completed_at=None, completed_by_id=None)
+            for t in snapshot.open_tasks if t.task_id not in skip]
+
+
+def event_rows(case_id: int, actor: str, snapshot: Snapshot, now: datetime,
+               before: list[tuple[str, dict[str, Any]]] | None = None) -> list[dict[str, Any]]:
+    events = [(kind, actor, payload) for kind, payload in before or []]
     events += [("step_completed", actor, step) for step in snapshot.steps]
     events += [(kind, "system", payload) for kind, payload in snapshot.emitted]
     if snapshot.incident:
         events.append(("incident", "system", {"message": snapshot.incident, "retryable": snapshot.incident_retryable}))
-        if snapshot.incident_retryable and schedule_retries:
-            session.add(Job(kind="retry_instance", payload={"case_id": case.id}, run_at=now + RETRY_BACKOFF[0],
-                            created_at=now))
     if snapshot.completed:
         events.append(("case_closed", "system", {"outcome": snapshot.outcome}))
-    add_events(session, [dict(case_id=case.id, kind=k, actor=a, payload=p, created_at=now) for k, a, p in events])
-    return opened
+    return [dict(case_id=case_id, kind=k, actor=a, payload=p, created_at=now) for k, a, p in events]
 
 
-def _sync_work_items(session: Session, case: Case, snapshot: Snapshot, now: datetime, new: bool) -> list[WorkItem]:
+def _sync_work_items(session: Session, case: Case, snapshot: Snapshot, now: datetime) -> None:
     """Open a work item per new READY user task; cancel items whose task is no longer READY."""
-    open_items = {} if new else {w.task_id: w for w in session.scalars(
-        select(WorkItem).where(WorkItem.case_id == case.id, WorkItem.state.in_(OPEN_STATES)))}
+    open_items = dict(session.execute(select(WorkItem.task_id, WorkItem.id).where(
+        WorkItem.case_id == case.id, WorkItem.state.in_(OPEN_STATES))).all())
     ready_ids = {t.task_id for t in snapshot.open_tasks}
-    gone = [w.id for task_id, w in open_items.items() if task_id not in ready_ids]
+    gone = [item_id for task_id, item_id in open_items.items() if task_id not in ready_ids]
     if gone:
         session.execute(update(WorkItem).where(WorkItem.id.in_(gone))
-                        .values(state=WorkItemState.CANCELLED.value, completed_at=now))
-    opened = []
-    for task in snapshot.open_tasks:
-        if task.task_id in open_items:
-            continue
-        opened.append(WorkItem(
-            case=case, task_id=task.task_id, name=task.name, title=task.title, queue=task.queue,
-            state=WorkItemState.READY.value, priority=max(task.priority, case.priority), due_at=task.due_at,
-            form_file=task.form_file, separate_from=task.properties.get("separateFrom"), created_at=now))
-    session.add_all(opened)
-    return opened
-
-
-def _update_case(case: Case, snapshot: Snapshot, now: datetime) -> None:
-    case.data = snapshot.data
-    case.updated_at = now
-    if snapshot.status_text:
-        case.status_text = snapshot.status_text
-    if snapshot.stage:
-        case.stage = snapshot.stage
-    dues = [t.due_at for t in snapshot.open_tasks if t.due_at is not None]
-    case.sla_due_at = min(dues) if dues else None
-    if snapshot.completed:
-        case.status = CaseStatus.CLOSED.value
-        case.outcome = snapshot.outcome
-        case.closed_at = now
-    elif snapshot.incident:
-        case.status = CaseStatus.INCIDENT.value
-    elif snapshot.open_tasks:
-        case.status = CaseStatus.OPEN.value
-    else:
-        case.status = CaseStatus.WAITING.value
+                        .values(state=WorkItemState.CANCELLED.value, completed_at=now)
+                        .execution_options(synchronize_session=False))
+    rows = item_rows(case.id, case.priority, snapshot, now, skip=set(open_items))
+    if rows:
+        session.connection().execute(INSERT_ITEM, rows)
