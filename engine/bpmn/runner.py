@@ -86,7 +86,7 @@ class ProcessRuntime:
         engine = self._script_engine(case)
         workflow = BpmnWorkflow(parsed.spec, parsed.subprocess_specs, script_engine=engine)
         workflow.task_tree.data = _copy(data)
-        for task in workflow.get_tasks(state=TaskState.READY):
+        for task in _tasks(workflow, TaskState.READY):
             task.data = _copy(data)
         return self._advance(workflow, engine)
 
@@ -145,7 +145,7 @@ class ProcessRuntime:
     def _snapshot(self, workflow: BpmnWorkflow, engine: CaseScriptEngine, steps: list[dict[str, Any]],
                   incident: str | None = None, retryable: bool = False) -> Snapshot:
         now = self.clock.now()
-        ready = [t for t in workflow.get_tasks(state=TaskState.READY) if isinstance(t.task_spec, UserTask)]
+        ready = [t for t in _tasks(workflow, TaskState.READY) if isinstance(t.task_spec, UserTask)]
         open_tasks = [self._open_task(t, now) for t in ready]
         data = _public(_latest_data(workflow))
         status_text, stage, outcome = _status(workflow, ready, data)
@@ -192,7 +192,7 @@ def _wake(workflow: BpmnWorkflow) -> None:
     no open task and nothing to wait for. Updating the task again re-inherits its parent's data and re-runs
     its pre-script, exactly as when it first became ready; a step that still fails reports its incident
     again (this runs inside ``_advance``, so even a failing timer expression becomes an incident)."""
-    for task in workflow.get_tasks(state=TaskState.ERROR):
+    for task in _tasks(workflow, TaskState.ERROR):
         task._set_state(TaskState.WAITING)
         task.task_spec._update(task)
     workflow.refresh_timers()
@@ -223,6 +223,17 @@ def _priority(template: str | None, data: Mapping[str, Any]) -> int:
         return 0
 
 
+def _tasks(workflow: BpmnWorkflow, state: int) -> list[Any]:
+    """Tasks in a state, top process and subprocesses, in creation order.
+
+    Why: ``get_tasks`` walks the task tree with a generic iterator and was the largest single cost of a
+    snapshot (several walks per step); scanning the task dictionaries is several times faster."""
+    found = [t for t in workflow.tasks.values() if t.state == state]
+    for sub in workflow.subprocesses.values():
+        found += [t for t in sub.tasks.values() if t.state == state]
+    return found
+
+
 def _ready_user_task(workflow: BpmnWorkflow, task_id: str) -> Any:
     try:
         task = workflow.get_task_from_id(UUID(task_id))
@@ -243,7 +254,7 @@ def _pending_events(workflow: BpmnWorkflow) -> list[Any]:
     if not any(e.event_type == "MultipleEventDefinition" for e in pending):
         return pending
     pending = [e for e in pending if e.event_type != "MultipleEventDefinition"]
-    for task in workflow.get_tasks(state=TaskState.WAITING):
+    for task in _tasks(workflow, TaskState.WAITING):
         definition = getattr(task.task_spec, "event_definition", None)
         if isinstance(definition, MultipleEventDefinition):
             pending += [part.details(task) for part in definition.event_definitions]
@@ -282,7 +293,7 @@ def _status(workflow: BpmnWorkflow, ready: list[Any], data: dict[str, Any]) -> t
     """Status text, stage and outcome from the ``statusText``/``stage``/``outcome`` properties of the step
     the case waits in (a user task first, then a catch event), or of the end event it finished on."""
     if workflow.completed:
-        ends = [t for t in workflow.get_tasks(state=TaskState.COMPLETED) if isinstance(t.task_spec, EndEvent)]
+        ends = [t for t in _tasks(workflow, TaskState.COMPLETED) if isinstance(t.task_spec, EndEvent)]
         candidates = [(t.task_spec, t.data) for t in sorted(ends, key=lambda t: t.last_state_change, reverse=True)]
     else:
         candidates = [(t.task_spec, t.data) for t in ready] + _waiting_sources(workflow)
@@ -306,7 +317,7 @@ def _waiting_sources(workflow: BpmnWorkflow) -> list[tuple[Any, Any]]:
     fires) and the library parses no properties on gateways, so the events' own status texts were never
     shown; read them, with the gateway's data."""
     sources = []
-    for task in sorted(workflow.get_tasks(state=TaskState.WAITING), key=lambda t: t.last_state_change):
+    for task in sorted(_tasks(workflow, TaskState.WAITING), key=lambda t: t.last_state_change):
         specs = [c.task_spec for c in task.children] if isinstance(task.task_spec, EventBasedGateway) \
             else [task.task_spec]
         sources += [(spec, task.data) for spec in specs if "statusText" in properties(spec)]

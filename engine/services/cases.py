@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from engine.context import Context
 from engine.errors import IdempotencyConflict, ValidationFailed
-from engine.models import Case, CaseStatus, Counter, Event, Interaction, ProcessInstance, User, WorkItem
+from engine.models import Case, CaseStatus, Counter, Event, Interaction, Party, ProcessInstance, User, WorkItem
 from engine.services.instances import (
     OPEN_STATES,
     add_event,
@@ -89,7 +89,7 @@ def _new_case_view(row: dict[str, Any], party: Any, snapshot: Any, items: list[d
                    now: datetime) -> dict[str, Any]:
     """The same view as ``case_view`` from what the insert already holds (no read-back)."""
     case = Case(**row, **case_fields(snapshot, now))
-    case.party = party
+    case.party = Party(id=party.id, name=party.name, email=party.email, phone=party.phone)
     tasks = [WorkItem(**{k: v for k, v in item.items()}) for item in items]
     instance = ProcessInstance(waiting_messages=snapshot.waiting_messages, incident=snapshot.incident)
     return case_view(None, case, instance=instance, tasks=tasks)  # type: ignore[arg-type]

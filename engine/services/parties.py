@@ -38,27 +38,43 @@ def find_party(session: Session, kind: str, value: str) -> Party | None:
         PartyIdentifier.kind == kind, PartyIdentifier.value == normalize(kind, value)))
 
 
-def resolve_party(session: Session, customer: Customer, now: datetime) -> Party:
+@dataclass(frozen=True)
+class PartyRef:
+    id: int
+    name: str
+    email: str | None
+    phone: str | None
+
+
+_PARTIES = Party.__table__
+_IDENTIFIERS = PartyIdentifier.__table__
+
+
+def resolve_party(session: Session, customer: Customer, now: datetime) -> PartyRef:
     """The strongest identifier wins (external id, then e-mail, then phone); never merge two parties.
 
-    One query looks up all given identifiers at once: this runs on every case opened.
+    Runs on every case opened, so it is a couple of Core statements: one lookup of all identifiers with
+    their party, an insert when the customer is new, and identifiers that belong to nobody yet.
     """
     given = [(k, normalize(k, v)) for k, v in (("external_id", customer.external_id), ("email", customer.email),
                                                 ("phone", customer.phone)) if v]
-    owners: dict[tuple[str, str], int] = {}
+    conn = session.connection()
+    owners: dict[tuple[str, str], PartyRef] = {}
     if given:
-        rows = session.execute(select(PartyIdentifier.kind, PartyIdentifier.value, PartyIdentifier.party_id)
-                               .where(tuple_(PartyIdentifier.kind, PartyIdentifier.value).in_(given)))
-        owners = {(kind, value): party_id for kind, value, party_id in rows}
-    party_id = next((owners[g] for g in given if g in owners), None)
-    if party_id is None:
-        party = Party(name=customer.name, email=customer.email, phone=customer.phone, created_at=now)
-        session.add(party)
-        session.flush()
-    else:
-        party = session.get_one(Party, party_id)
-        party.email = party.email or customer.email
-        party.phone = party.phone or customer.phone
-    new = [PartyIdentifier(party_id=party.id, kind=k, value=v) for k, v in given if (k, v) not in owners]
-    session.add_all(new)  # identifiers that belong to nobody yet; one owned by another party stays there
+        rows = conn.execute(
+            select(_IDENTIFIERS.c.kind, _IDENTIFIERS.c.value, _PARTIES.c.id, _PARTIES.c.name, _PARTIES.c.email,
+                   _PARTIES.c.phone).join(_PARTIES, _PARTIES.c.id == _IDENTIFIERS.c.party_id)
+            .where(tuple_(_IDENTIFIERS.c.kind, _IDENTIFIERS.c.value).in_(given)))
+        owners = {(kind, value): PartyRef(pid, name, email, phone) for kind, value, pid, name, email, phone in rows}
+    party = next((owners[g] for g in given if g in owners), None)
+    if party is None:
+        party_id = conn.execute(_PARTIES.insert().returning(_PARTIES.c.id), dict(
+            name=customer.name, email=customer.email, phone=customer.phone, created_at=now)).scalar_one()
+        party = PartyRef(party_id, customer.name, customer.email, customer.phone)
+    elif (customer.email and not party.email) or (customer.phone and not party.phone):
+        party = PartyRef(party.id, party.name, party.email or customer.email, party.phone or customer.phone)
+        conn.execute(_PARTIES.update().where(_PARTIES.c.id == party.id).values(email=party.email, phone=party.phone))
+    new = [dict(party_id=party.id, kind=k, value=v) for k, v in given if (k, v) not in owners]
+    if new:  # identifiers that belong to nobody yet; one owned by another party stays there
+        conn.execute(_IDENTIFIERS.insert(), new)
     return party
