@@ -140,7 +140,8 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    for noisy in ("alembic", "spiff"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     args = parser().parse_args(argv)
     handler: Callable[[Any], int] = args.func
     try:

@@ -15,7 +15,9 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition as BaseMessageEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import EventBasedGateway
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
@@ -147,11 +149,12 @@ class ProcessRuntime:
         now = self.clock.now()
         ready = [t for t in _tasks(workflow, TaskState.READY) if isinstance(t.task_spec, UserTask)]
         open_tasks = [self._open_task(t, now) for t in ready]
-        data = _public(_latest_data(workflow))
+        data = _public(_latest_data(workflow, ready))
         status_text, stage, outcome = _status(workflow, ready, data)
-        for event in workflow.get_events():
-            engine.emitted.append(("message_thrown", {"name": event.event_definition.name,
-                                                      "payload": _jsonable(event.payload)}))
+        for event in workflow.get_events():  # a terminate end event throws too: only messages are news
+            if isinstance(event.event_definition, BaseMessageEventDefinition):
+                engine.emitted.append(("message_thrown", {"name": event.event_definition.name,
+                                                          "payload": _jsonable(event.payload)}))
         return Snapshot(
             state=serializer.dump(workflow),
             open_tasks=open_tasks,
@@ -282,9 +285,18 @@ def _next_timer(workflow: BpmnWorkflow) -> datetime | None:
     return min(dues) if dues else None
 
 
-def _latest_data(workflow: BpmnWorkflow) -> dict[str, Any]:
+def _latest_data(workflow: BpmnWorkflow, ready: list[Any]) -> dict[str, Any]:
+    """The case data: the workflow's once it ended, else that of the step the case waits in.
+
+    Why not the last completed task: a side branch (an escalation task) completing last would make its
+    private variables appear in, and later vanish from, the case data."""
     if workflow.completed:
         return dict(workflow.data)
+    if ready:
+        return dict(ready[0].data)
+    waiting = [t for t in _tasks(workflow, TaskState.WAITING) if not isinstance(t.task_spec, BoundaryEvent)]
+    if waiting:
+        return dict(max(waiting, key=lambda t: t.last_state_change).data)
     last = workflow.last_task
     return dict(last.data) if last is not None else dict(workflow.task_tree.data)
 

@@ -24,7 +24,7 @@ from engine.errors import ProcessError, ServiceTaskFailed
 
 _SAFE_BUILTIN_NAMES = (
     "abs all any bool dict enumerate filter float int isinstance len list map max min range reversed "
-    "round set sorted str sum tuple zip ValueError KeyError TypeError Exception"
+    "round set sorted str sum tuple zip ValueError KeyError TypeError NameError Exception"
 ).split()
 SAFE_BUILTINS = {name: getattr(builtins, name) for name in _SAFE_BUILTIN_NAMES}
 

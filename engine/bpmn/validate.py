@@ -311,8 +311,10 @@ class FolderCheck:
                 self.add(name, line, f"dueIn of '{owner}': '{value}' is not an ISO 8601 duration such as P2D or PT4H")
             if key == "priority" and not sample.strip().lstrip("-").isdigit():
                 self.add(name, line, f"priority of '{owner}': '{value}' is not an integer")
-            if key == "separateFrom" and value not in user_tasks:
-                self.add(name, line, f"separateFrom of '{owner}': '{value}' is not a user task of this process")
+            if key == "separateFrom":
+                for other in (v.strip() for v in value.split(",")):
+                    if other not in user_tasks:
+                        self.add(name, line, f"separateFrom of '{owner}': '{other}' is not a user task of this process")
 
 
 def _property(element: Any, key: str) -> str | None:

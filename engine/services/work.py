@@ -92,11 +92,13 @@ def get_work_item(ctx: Context, item_id: int) -> dict[str, Any]:
 
 
 def _check_four_eyes(session: Session, item: WorkItem, who: Principal) -> None:
-    """A task marked ``separateFrom`` another may not be done by whoever completed that other task."""
+    """A task marked ``separateFrom`` other tasks (comma-separated ids) may not be done by whoever completed
+    one of them on the same case."""
     if not item.separate_from:
         return
+    names = [n.strip() for n in item.separate_from.split(",") if n.strip()]
     earlier = session.scalar(select(WorkItem.id).where(
-        WorkItem.case_id == item.case_id, WorkItem.name == item.separate_from,
+        WorkItem.case_id == item.case_id, WorkItem.name.in_(names),
         WorkItem.state == COMPLETED, WorkItem.completed_by_id == who.user_id).limit(1))
     if earlier is not None:
         raise FourEyesViolation(

@@ -117,4 +117,4 @@ def test_every_wait_state_and_end_tells_the_customer_where_the_claim_is(doc: Any
     assert [w.get("id") for w in waits if not props(w).get("statusText")] == []
     outcomes = {e.get("id"): props(e).get("outcome") for e in xpath(doc, "//bpmn:endEvent[bpmn:terminateEventDefinition]")}
     assert outcomes == {"end_paid": "paid", "end_rejected": "rejected", "end_abandoned": "abandoned"}
-    assert props(xpath(doc, "//bpmn:userTask[@id='approve_payout']")[0])["separateFrom"] == "assess"
+    assert props(xpath(doc, "//bpmn:userTask[@id='approve_payout']")[0])["separateFrom"] == "assess,review_referral"
