@@ -9,13 +9,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
-from sqlalchemy import insert, select, update
+from functools import lru_cache
+
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from engine.bpmn.loader import ParsedProcess, ProcessDefinition
 from engine.bpmn.runner import Snapshot
 from engine.context import Context
-from engine.errors import CaseNotFound
+from engine.errors import CaseNotFound, ConcurrentUpdate
 from engine.models import Case, CaseStatus, Event, Job, ProcessInstance, WorkItem, WorkItemState
 
 OPEN_STATES = (WorkItemState.READY.value, WorkItemState.CLAIMED.value)
@@ -40,10 +43,9 @@ def case_context(case: Case) -> dict[str, Any]:
 
 
 def add_event(session: Session, case_id: int | None, kind: str, actor: str, payload: dict[str, Any],
-              now: datetime) -> Event:
-    event = Event(case_id=case_id, kind=kind, actor=actor, payload=payload, created_at=now)
-    session.add(event)
-    return event
+              now: datetime) -> None:
+    """Append one timeline event now (not at flush time), so the timeline keeps the order things happened."""
+    add_events(session, [dict(case_id=case_id, kind=kind, actor=actor, payload=payload, created_at=now)])
 
 
 # Prebuilt Core statements on the tables: the ORM bulk path and per-call ``.values()`` cost more than the
@@ -92,16 +94,43 @@ def apply_snapshot(ctx: Context, session: Session, case: Case, instance: Process
     """Write a run's outcome on an existing case: instance state (version-checked), work items, case fields,
     events and retry jobs, all in the caller's transaction."""
     now = ctx.clock.now()
-    for name, value in instance_fields(snapshot, now).items():
-        setattr(instance, name, value)
-    for name, value in case_fields(snapshot, now).items():
-        setattr(case, name, value)
+    conn = session.connection()
+    values = instance_fields(snapshot, now)
+    values["version"] = instance.version + 1
+    updated = conn.execute(_update_statement(INSTANCES, frozenset(values), versioned=True),
+                           {**values, "_id": instance.id, "_version": instance.version})
+    if updated.rowcount != 1:
+        raise ConcurrentUpdate("someone else changed this case at the same time; reload and retry")
+    _set_loaded(instance, values)
+    values = case_fields(snapshot, now)
+    conn.execute(_update_statement(CASES, frozenset(values)), {**values, "_id": case.id})
+    _set_loaded(case, values)
     _sync_work_items(session, case, snapshot, now)
-    session.flush()
     add_events(session, event_rows(case.id, actor, snapshot, now))
     if snapshot.incident_retryable and schedule_retries:
         session.add(Job(kind="retry_instance", payload={"case_id": case.id}, run_at=now + RETRY_BACKOFF[0],
                         created_at=now))
+
+
+INSTANCES, CASES = ProcessInstance.__table__, Case.__table__
+
+
+@lru_cache(maxsize=64)
+def _update_statement(table: Any, columns: frozenset[str], versioned: bool = False) -> Any:
+    """``UPDATE table SET col = :col ... WHERE id = :_id [AND version = :_version]``, built once per column set.
+
+    Why Core and not ORM flushes: this runs on every step of every case; the version condition is the
+    optimistic lock (0 rows: someone else moved the instance first)."""
+    condition = table.c.id == bindparam("_id")
+    if versioned:
+        condition = condition & (table.c.version == bindparam("_version"))
+    return table.update().where(condition).values({name: bindparam(name) for name in sorted(columns)})
+
+
+def _set_loaded(obj: Any, values: dict[str, Any]) -> None:
+    """Show what was written on the loaded object without making the ORM write it again."""
+    for name, value in values.items():
+        set_committed_value(obj, name, value)
 
 
 def insert_case(ctx: Context, session: Session, case_row: dict[str, Any], version_id: int, snapshot: Snapshot,
@@ -175,16 +204,20 @@ def event_rows(case_id: int, actor: str, snapshot: Snapshot, now: datetime,
     return [dict(case_id=case_id, kind=k, actor=a, payload=p, created_at=now) for k, a, p in events]
 
 
+ITEMS = WorkItem.__table__
+_OPEN_ITEMS = select(ITEMS.c.task_id, ITEMS.c.id).where(ITEMS.c.case_id == bindparam("case_id"),
+                                                       ITEMS.c.state.in_(OPEN_STATES))
+
+
 def _sync_work_items(session: Session, case: Case, snapshot: Snapshot, now: datetime) -> None:
     """Open a work item per new READY user task; cancel items whose task is no longer READY."""
-    open_items = dict(session.execute(select(WorkItem.task_id, WorkItem.id).where(
-        WorkItem.case_id == case.id, WorkItem.state.in_(OPEN_STATES))).all())
+    conn = session.connection()
+    open_items = dict(conn.execute(_OPEN_ITEMS, {"case_id": case.id}).all())
     ready_ids = {t.task_id for t in snapshot.open_tasks}
     gone = [item_id for task_id, item_id in open_items.items() if task_id not in ready_ids]
     if gone:
-        session.execute(update(WorkItem).where(WorkItem.id.in_(gone))
-                        .values(state=WorkItemState.CANCELLED.value, completed_at=now)
-                        .execution_options(synchronize_session=False))
+        conn.execute(ITEMS.update().where(ITEMS.c.id.in_(gone)).values(state=WorkItemState.CANCELLED.value,
+                                                                        completed_at=now))
     rows = item_rows(case.id, case.priority, snapshot, now, skip=set(open_items))
     if rows:
-        session.connection().execute(INSERT_ITEM, rows)
+        conn.execute(INSERT_ITEM, rows)
