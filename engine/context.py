@@ -1,7 +1,7 @@
 """The engine's collaborators, wired once by ``engine.bootstrap.build`` and passed to every service verb."""
 from __future__ import annotations
 
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -30,18 +30,20 @@ class Context:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One write transaction: commit on success, roll back on any error; stale rows become a 409."""
-        session = self.db.write_sessions()
-        try:
-            yield session
-            session.commit()
-        except StaleDataError as err:
-            session.rollback()
-            raise ConcurrentUpdate("someone else changed this case at the same time; reload and retry") from err
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
+        lock = self.db.write_lock or nullcontext()
+        with lock:
+            session = self.db.write_sessions()
+            try:
+                yield session
+                session.commit()
+            except StaleDataError as err:
+                session.rollback()
+                raise ConcurrentUpdate("someone else changed this case at the same time; reload and retry") from err
+            except BaseException:
+                session.rollback()
+                raise
+            finally:
+                session.close()
 
     @contextmanager
     def read(self) -> Iterator[Session]:
