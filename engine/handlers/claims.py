@@ -1,4 +1,4 @@
-"""Built-in service-task handlers (operator name -> Python function). Real integrations replace these."""
+"""Service handlers of the claims process and shared ones: payments and customer notifications."""
 from __future__ import annotations
 
 import hashlib
@@ -31,8 +31,6 @@ def notify_customer(call: ServiceCall) -> dict[str, Any]:
     return message
 
 
-def default_services() -> ServiceRegistry:
-    registry = ServiceRegistry()
+def register(registry: ServiceRegistry) -> None:
     registry.register("payments.schedule", schedule_payment)
     registry.register("customer.notify", notify_customer)
-    return registry
