@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 import uuid
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import psycopg
 import pytest
@@ -14,7 +14,10 @@ from engine.bpmn.loader import read_process_dir
 from engine.clock import ManualClock
 from engine.context import Context
 from engine.db import connect, upgrade
+from engine.models import ROLES
+from engine.services import auth
 from engine.settings import Settings
+from webapp import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_PROCESSES = ROOT / "tests" / "processes"
@@ -87,3 +90,43 @@ def ctx(settings: Settings, clock: ManualClock, definitions: list) -> Iterator[C
     context = build(settings, clock=clock, definitions=definitions)
     yield context
     context.db.dispose()
+
+
+@pytest.fixture
+def app(ctx: Context) -> Any:
+    return create_app(context=ctx)
+
+
+@pytest.fixture
+def client(app: Any) -> Any:
+    return app.test_client()
+
+
+@pytest.fixture
+def tokens(ctx: Context) -> dict[str, str]:
+    """One API token per role, for users named '<role>-user'."""
+    return {role: auth.create_token(ctx, f"{role}-user", role) for role in ROLES}
+
+
+class Api:
+    """A tiny REST client over the Flask test client that sends a role's token with every call."""
+
+    def __init__(self, client: Any, tokens: dict[str, str]) -> None:
+        self.client = client
+        self.tokens = tokens
+
+    def call(self, method: str, url: str, role: str = "integration", **kwargs: Any) -> Any:
+        token = self.tokens[role] if role in self.tokens else role
+        headers = {**kwargs.pop("headers", {}), "Authorization": f"Bearer {token}"}
+        return self.client.open(url, method=method, headers=headers, **kwargs)
+
+    def get(self, url: str, role: str = "integration", **kw: Any) -> Any:
+        return self.call("GET", url, role, **kw)
+
+    def post(self, url: str, role: str = "integration", **kw: Any) -> Any:
+        return self.call("POST", url, role, **kw)
+
+
+@pytest.fixture
+def api(client: Any, tokens: dict[str, str]) -> Api:
+    return Api(client, tokens)
