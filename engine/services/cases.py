@@ -5,6 +5,7 @@ import base64
 import hashlib
 import json
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from datetime import datetime
 from typing import Any
 
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from engine.context import Context
 from engine.errors import IdempotencyConflict, ValidationFailed
-from engine.models import Case, CaseStatus, Counter, Event, Interaction, Party, ProcessInstance, User, WorkItem
+from engine.models import Case, CaseStatus, Counter, Event, Interaction, ProcessInstance, User, WorkItem
 from engine.services.instances import (
     OPEN_STATES,
     add_event,
@@ -87,11 +88,12 @@ def open_case(ctx: Context, cmd: OpenCase, actor: str) -> tuple[dict[str, Any], 
 
 def _new_case_view(row: dict[str, Any], party: Any, snapshot: Any, items: list[dict[str, Any]],
                    now: datetime) -> dict[str, Any]:
-    """The same view as ``case_view`` from what the insert already holds (no read-back)."""
-    case = Case(**row, **case_fields(snapshot, now))
-    case.party = Party(id=party.id, name=party.name, email=party.email, phone=party.phone)
-    tasks = [WorkItem(**{k: v for k, v in item.items()}) for item in items]
-    instance = ProcessInstance(waiting_messages=snapshot.waiting_messages, incident=snapshot.incident)
+    """The same view as ``case_view`` from what the insert already holds (no read-back, no ORM objects)."""
+    case = SimpleNamespace(**row, **case_fields(snapshot, now), party=party)
+    case.__dict__.setdefault("closed_at", None)
+    case.__dict__.setdefault("outcome", None)
+    tasks = [SimpleNamespace(**item) for item in items]
+    instance = SimpleNamespace(waiting_messages=snapshot.waiting_messages, incident=snapshot.incident)
     return case_view(None, case, instance=instance, tasks=tasks)  # type: ignore[arg-type]
 
 
@@ -140,8 +142,7 @@ def iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def case_view(session: Session, case: Case, *, instance: ProcessInstance | None = None,
-              tasks: list[WorkItem] | None = None) -> dict[str, Any]:
+def case_view(session: Session, case: Any, *, instance: Any = None, tasks: list[Any] | None = None) -> dict[str, Any]:
     """The case as a front-office agent reads it (pass what the caller already holds to skip queries)."""
     if tasks is None:
         tasks = list(session.scalars(select(WorkItem).where(WorkItem.case_id == case.id,

@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import bindparam, select, tuple_
 from sqlalchemy.orm import Session
 
 from engine.models import Party, PartyIdentifier
@@ -50,6 +50,12 @@ _PARTIES = Party.__table__
 _IDENTIFIERS = PartyIdentifier.__table__
 
 
+_FIND_BY_IDENTIFIERS = (
+    select(_IDENTIFIERS.c.kind, _IDENTIFIERS.c.value, _PARTIES.c.id, _PARTIES.c.name, _PARTIES.c.email,
+           _PARTIES.c.phone).join(_PARTIES, _PARTIES.c.id == _IDENTIFIERS.c.party_id)
+    .where(tuple_(_IDENTIFIERS.c.kind, _IDENTIFIERS.c.value).in_(bindparam("given", expanding=True))))
+
+
 def resolve_party(session: Session, customer: Customer, now: datetime) -> PartyRef:
     """The strongest identifier wins (external id, then e-mail, then phone); never merge two parties.
 
@@ -61,10 +67,7 @@ def resolve_party(session: Session, customer: Customer, now: datetime) -> PartyR
     conn = session.connection()
     owners: dict[tuple[str, str], PartyRef] = {}
     if given:
-        rows = conn.execute(
-            select(_IDENTIFIERS.c.kind, _IDENTIFIERS.c.value, _PARTIES.c.id, _PARTIES.c.name, _PARTIES.c.email,
-                   _PARTIES.c.phone).join(_PARTIES, _PARTIES.c.id == _IDENTIFIERS.c.party_id)
-            .where(tuple_(_IDENTIFIERS.c.kind, _IDENTIFIERS.c.value).in_(given)))
+        rows = conn.execute(_FIND_BY_IDENTIFIERS, {"given": given})
         owners = {(kind, value): PartyRef(pid, name, email, phone) for kind, value, pid, name, email, phone in rows}
     party = next((owners[g] for g in given if g in owners), None)
     if party is None:
