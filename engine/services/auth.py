@@ -4,14 +4,13 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import select
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from engine.context import Context
 from engine.errors import AuthenticationRequired, PermissionDenied, ValidationFailed
 from engine.models import ROLES, ApiToken, Team, User
+from engine.passwords import check_password, hash_password
 
 # Least privilege: front office reads cases, logs interactions, opens cases and sends messages, but never
 # touches back-office work; designers read processes and cases; integrations act for upstream systems.
@@ -65,7 +64,7 @@ def ensure_user(ctx: Context, username: str, roles: list[str], *, password: str 
         else:
             user.roles = sorted(set(user.roles) | set(roles))
         if password:
-            user.password_hash = generate_password_hash(password)
+            user.password_hash = hash_password(password)
         if team:
             user.team_id = _team(session, team).id
         session.flush()
@@ -116,7 +115,7 @@ def authenticate_password(ctx: Context, username: str, password: str) -> Princip
     with ctx.read() as session:
         user = session.scalar(select(User).where(User.username == username))
         if user is None or not user.active or not user.password_hash or \
-                not check_password_hash(user.password_hash, password):
+                not check_password(user.password_hash, password):
             raise AuthenticationRequired("unknown user or wrong password")
         return _principal(session, user)
 
@@ -127,7 +126,3 @@ def principal_for(ctx: Context, username: str) -> Principal:
         if user is None:
             raise AuthenticationRequired(f"no user '{username}'")
         return _principal(session, user)
-
-
-def utcnow_iso(now: datetime) -> str:
-    return now.isoformat()
