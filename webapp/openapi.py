@@ -114,6 +114,9 @@ def document() -> dict[str, Any]:
             "/api/v1/cases/{reference}/messages/{name}": {"post": _op(
                 "Deliver a BPMN message to the case's process", {"202": _resp("Accepted", CASE)}, 400, 404, 409,
                 body={"type": "object", "properties": {"data": {"type": "object"}}}, params=[REF, _p("name")])},
+            "/api/v1/cases/{reference}/retry": {"post": _op(
+                "Run the failed step of a case in status 'incident' again", {"200": _resp("Retried", CASE)},
+                404, 409, params=[REF])},
             "/api/v1/work-items": {"get": _op(
                 "The worklist", {"200": _resp("Items", {"type": "object", "properties": {
                     "items": {"type": "array", "items": WORK_ITEM}}})}, 422,

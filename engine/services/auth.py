@@ -21,7 +21,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
                              "work.claim", "work.complete"}),
     "frontoffice": frozenset({"case.read", "case.create", "interaction.log", "message.send"}),
     "integration": frozenset({"case.read", "case.create", "interaction.log", "message.send", "work.read",
-                              "work.claim", "work.complete"}),
+                              "work.claim", "work.complete", "case.retry"}),
 }
 
 

@@ -16,9 +16,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine.context import Context
-from engine.errors import IdempotencyConflict, ValidationFailed
+from engine.errors import Conflict, IdempotencyConflict, ValidationFailed
 from engine.models import Case, CaseStatus, Counter, Event, Interaction, ProcessInstance, User, WorkItem
 from engine.services.instances import (
+    CASE_DEFAULTS,
     OPEN_STATES,
     add_event,
     case_fields,
@@ -89,9 +90,7 @@ def open_case(ctx: Context, cmd: OpenCase, actor: str) -> tuple[dict[str, Any], 
 def _new_case_view(row: dict[str, Any], party: Any, snapshot: Any, items: list[dict[str, Any]],
                    now: datetime) -> dict[str, Any]:
     """The same view as ``case_view`` from what the insert already holds (no read-back, no ORM objects)."""
-    case = SimpleNamespace(**row, **case_fields(snapshot, now), party=party)
-    case.__dict__.setdefault("closed_at", None)
-    case.__dict__.setdefault("outcome", None)
+    case = SimpleNamespace(**{**CASE_DEFAULTS, **row, **case_fields(snapshot, now)}, party=party)
     tasks = [SimpleNamespace(**item) for item in items]
     instance = SimpleNamespace(waiting_messages=snapshot.waiting_messages, incident=snapshot.incident)
     return case_view(None, case, instance=instance, tasks=tasks)  # type: ignore[arg-type]
@@ -291,6 +290,17 @@ def send_message(ctx: Context, reference: str, name: str, payload: dict[str, Any
         add_event(session, loaded.case.id, "message_received", actor, {"name": name}, ctx.clock.now())
         run_and_apply(ctx, session, loaded, actor,
                       lambda parsed, state, case: ctx.runtime.send_message(parsed, state, name, payload, case))
+        return case_view(session, loaded.case)
+
+
+def retry_case(ctx: Context, reference: str, actor: str) -> dict[str, Any]:
+    """Run the failed step of a case in status ``incident`` again now (the worker also retries with backoff)."""
+    with ctx.write() as session:
+        loaded = load_instance(ctx, session, load_case(session, reference))
+        if not loaded.instance.incident:
+            raise Conflict(f"case '{reference}' has no incident to retry", details={"status": loaded.case.status})
+        add_event(session, loaded.case.id, "retry_requested", actor, {}, ctx.clock.now())
+        run_and_apply(ctx, session, loaded, actor, lambda parsed, state, case: ctx.runtime.wake(parsed, state, case))
         return case_view(session, loaded.case)
 
 

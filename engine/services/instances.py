@@ -141,7 +141,7 @@ def insert_case(ctx: Context, session: Session, case_row: dict[str, Any], versio
     cost more there than the engine itself. Returns the case id and the work item rows with their ids."""
     now = ctx.clock.now()
     conn = session.connection()
-    case_id = conn.execute(INSERT_CASE, {**_CASE_DEFAULTS, **case_row, **case_fields(snapshot, now)}).scalar_one()
+    case_id = conn.execute(INSERT_CASE, {**CASE_DEFAULTS, **case_row, **case_fields(snapshot, now)}).scalar_one()
     conn.execute(INSERT_INSTANCE, dict(case_id=case_id, process_version_id=version_id, version=1,
                                        **instance_fields(snapshot, now)))
     items = item_rows(case_id, case_row.get("priority", 0), snapshot, now)
@@ -156,7 +156,7 @@ def insert_case(ctx: Context, session: Session, case_row: dict[str, Any], versio
     return case_id, items
 
 
-_CASE_DEFAULTS = {"status_text": None, "stage": None, "outcome": None, "closed_at": None, "sla_due_at": None,
+CASE_DEFAULTS = {"status_text": None, "stage": None, "outcome": None, "closed_at": None, "sla_due_at": None,
                   "idempotency_key": None, "request_hash": None, "priority": 0}
 
 

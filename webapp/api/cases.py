@@ -95,3 +95,9 @@ def send_message(reference: str, name: str) -> tuple[Response, int]:
     if errors:
         raise ValidationFailed("the message is not valid", details=errors)
     return jsonify(cases.send_message(ctx(), reference, name, data, principal().username)), 202
+
+
+@bp.post("/api/v1/cases/<reference>/retry")
+@requires("case.retry")
+def retry(reference: str) -> Response:
+    return jsonify(cases.retry_case(ctx(), reference, principal().username))
