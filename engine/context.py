@@ -30,8 +30,7 @@ class Context:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One write transaction: commit on success, roll back on any error; stale rows become a 409."""
-        lock = self.db.write_lock or nullcontext()
-        with lock:
+        with self.db.write_lock or nullcontext():
             session = self.db.write_sessions()
             try:
                 yield session

@@ -7,6 +7,8 @@ second engine with plain deferred transactions so they never queue behind writer
 """
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +18,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.errors import DatabaseNotMigrated
@@ -65,6 +67,53 @@ def _sqlite_engine(url: str, immediate: bool) -> Engine:
     return engine
 
 
+class WriterLock:
+    """The one-writer lock of an SQLite home, shared by the threads and processes that use it.
+
+    SQLite allows one writer; without this, waiting writers sleep in SQLite's busy handler, which polls with
+    growing sleeps (1, 2, 5, 10 ms...) and cost a sixth of the server's time under load. A thread lock plus
+    an ``flock`` on a file beside the database queue writers instead and wake them the moment it is free,
+    across ``serve`` worker processes, ``caseworks worker`` and the CLI alike.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._thread_lock = threading.Lock()
+        self._fd: int | None = None
+
+    def __enter__(self) -> "WriterLock":
+        self._thread_lock.acquire()
+        try:
+            if self._fd is None:
+                self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+        except BaseException:
+            self._thread_lock.release()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            if self._fd is not None:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+        finally:
+            self._thread_lock.release()
+
+    def after_fork(self) -> None:
+        """A forked child must not share the parent's open file (flock belongs to the open file)."""
+        self._thread_lock = threading.Lock()
+        self._fd = None
+
+
+def _writer_lock(url: str) -> WriterLock | None:
+    if not url.startswith("sqlite"):
+        return None  # PostgreSQL has row locks and real concurrency
+    database = make_url(url).database
+    if not database or database == ":memory:":
+        raise ValueError("an SQLite database must be a file (CASEWORKS_HOME or a sqlite:/// URL with a path)")
+    return WriterLock(Path(database + ".writer"))
+
+
 def connect(settings: Settings) -> Database:
     url = settings.effective_database_url
     if url.startswith("sqlite"):
@@ -80,10 +129,7 @@ def connect(settings: Settings) -> Database:
         read_engine=read,
         write_sessions=sessionmaker(write, expire_on_commit=False),
         read_sessions=sessionmaker(read, expire_on_commit=False),
-        # SQLite has one writer; threads of this process queue on a lock and are woken the moment it is
-        # free, instead of sleeping in SQLite's busy handler (which polls with growing sleeps and cost a
-        # sixth of the server's time under load). Other processes still meet the busy timeout.
-        write_lock=threading.Lock() if url.startswith("sqlite") else None,
+        write_lock=_writer_lock(url),
     )
 
 
