@@ -76,7 +76,8 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, process_dir: Path) -> None:
+    def __init__(self, process_dir: Path, workers: int = 1) -> None:
+        self.workers = workers
         self.tmp = Path(tempfile.mkdtemp(prefix="cw-bench-"))
         shutil.copytree(process_dir, self.tmp / "processes" / process_dir.name)
         self.port = free_port()
@@ -88,7 +89,8 @@ class Server:
         out = subprocess.run([self.caseworks, "token", "create", "--name", "bench", "--role", "integration"],
                              env=self.env, check=True, capture_output=True, text=True)
         self.token = out.stdout.strip().splitlines()[-1]
-        self.proc = subprocess.Popen([self.caseworks, "serve", "--port", str(self.port), "--threads", "8"],
+        self.proc = subprocess.Popen([self.caseworks, "serve", "--port", str(self.port), "--threads", "8",
+                                      "--workers", str(self.workers)],
                                      env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.time() + 30
         while time.time() < deadline:
@@ -138,33 +140,46 @@ def post(conn: http.client.HTTPConnection, token: str, path: str, body: Any) -> 
     return response.status, json.loads(response.read())
 
 
+def http_rates(process_dir: Path, workers: int, count: int, clients: int, start: dict[str, Any],
+               form: dict[str, Any]) -> tuple[float, float]:
+    """Cases/s and completions/s through `caseworks serve --workers N` on a fresh home."""
+    with Server(process_dir, workers) as server:
+        body = {"case_type": read_process_dir(process_dir).key, "channel": "api",
+                "customer": {"name": "Bench Customer", "email": "bench@example.com"}, "data": start}
+        warm = http.client.HTTPConnection("127.0.0.1", server.port)
+        for _ in range(20):
+            post(warm, server.token, "/api/v1/cases", body)
+        create_rate, created = http_phase(server, list(range(count)), clients,
+                                          lambda c, _: post(c, server.token, "/api/v1/cases", body))
+        assert all(s == 201 and r["open_tasks"] for s, r in created), "a case did not reach its first work item"
+        items = [r["open_tasks"][0]["id"] for _, r in created]
+        complete_rate, completed = http_phase(
+            server, items, clients,
+            lambda c, i: post(c, server.token, f"/api/v1/work-items/{i}/complete", {"data": form}))
+        assert all(s == 200 for s, _ in completed), "a completion failed"
+    return create_rate, complete_rate
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--cases", type=int, default=2000)
     ap.add_argument("--clients", type=int, default=4)
+    ap.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="serving processes to measure")
     ap.add_argument("--process", default=str(ROOT / "tests" / "processes" / "basic"))
     args = ap.parse_args()
     process_dir = Path(args.process)
     start = {"amount": 100}
     form = {"decision": "reject"}
     raw_create, raw_complete = raw_rates(process_dir, args.cases, start, form)
-    with Server(process_dir) as server:
-        body = {"case_type": read_process_dir(process_dir).key, "channel": "api",
-                "customer": {"name": "Bench Customer", "email": "bench@example.com"}, "data": start}
-        post(http.client.HTTPConnection("127.0.0.1", server.port), server.token, "/api/v1/cases", body)  # warm-up
-        create_rate, created = http_phase(server, list(range(args.cases)), args.clients,
-                                          lambda c, _: post(c, server.token, "/api/v1/cases", body))
-        assert all(s == 201 and r["open_tasks"] for s, r in created), "a case did not reach its first work item"
-        items = [r["open_tasks"][0]["id"] for _, r in created]
-        complete_rate, completed = http_phase(
-            server, items, args.clients,
-            lambda c, i: post(c, server.token, f"/api/v1/work-items/{i}/complete", {"data": form}))
-        assert all(s == 200 for s, _ in completed), "a completion failed"
-    print(f"process {process_dir.name}, {args.cases} cases, {args.clients} HTTP clients, "
-          f"database {os.environ.get('CASEWORKS_DATABASE_URL', 'SQLite')}")
-    print(f"{'':28}{'raw SpiffWorkflow':>20}{'Caseworks HTTP':>18}{'ratio':>8}")
-    print(f"{'cases/s (to 1st work item)':28}{raw_create:20.0f}{create_rate:18.0f}{create_rate / raw_create:8.1%}")
-    print(f"{'completions/s':28}{raw_complete:20.0f}{complete_rate:18.0f}{complete_rate / raw_complete:8.1%}")
+    rows = [(w, *http_rates(process_dir, w, args.cases, args.clients, start, form)) for w in args.workers]
+    print(f"process {process_dir.name}, {args.cases} cases, {args.clients} keep-alive HTTP clients, "
+          f"database {os.environ.get('CASEWORKS_DATABASE_URL', 'SQLite (embedded default)')}, {os.cpu_count()} cores")
+    print(f"{'':34}{'cases/s':>10}{'ratio':>8}{'completions/s':>16}{'ratio':>8}")
+    print(f"{'raw SpiffWorkflow (in memory)':34}{raw_create:10.0f}{'':>8}{raw_complete:16.0f}")
+    for workers, create_rate, complete_rate in rows:
+        label = f"Caseworks HTTP, {workers} process(es)"
+        print(f"{label:34}{create_rate:10.0f}{create_rate / raw_create:8.1%}"
+              f"{complete_rate:16.0f}{complete_rate / raw_complete:8.1%}")
 
 
 if __name__ == "__main__":

@@ -8,8 +8,6 @@ import sys
 from pathlib import Path
 from typing import Any, Callable
 
-import waitress
-
 from engine.bootstrap import build
 from engine.bpmn.loader import DefinitionError
 from engine.context import Context
@@ -18,7 +16,7 @@ from engine.errors import CaseworksError
 from engine.services.auth import create_token, ensure_user
 from engine.services.scheduler import BackgroundWorker
 from engine.settings import Settings
-from webapp import create_app
+from webapp import server
 
 log = logging.getLogger("caseworks")
 
@@ -29,21 +27,8 @@ def _context(args: argparse.Namespace) -> Context:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
-    ctx = build(settings)
-    app = create_app(context=ctx)
-    worker = None
-    if settings.worker_enabled and not args.no_worker:
-        worker = BackgroundWorker(ctx, settings.scheduler_interval)
-        worker.start()
-    where = settings.database_url.split("@")[-1] if settings.database_url else settings.effective_database_url
-    print(f"Caseworks on http://{args.host}:{args.port} (database {where}; "
-          f"worker {'in-process' if worker else 'off'})", flush=True)
-    try:
-        waitress.serve(app, host=args.host, port=args.port, threads=args.threads, ident="caseworks")
-    finally:
-        if worker is not None:
-            worker.stop()
-    return 0
+    return server.serve(settings, args.host, args.port, args.threads, args.workers,
+                        run_worker=settings.worker_enabled and not args.no_worker)
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
@@ -109,7 +94,9 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("serve", help="run the web server (waitress) with the in-process worker")
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8000)
-    s.add_argument("--threads", type=int, default=8)
+    s.add_argument("--threads", type=int, default=8, help="threads per process (default 8)")
+    s.add_argument("--workers", type=int, default=1,
+                   help="serving processes sharing the port (default 1; one per core uses every core)")
     s.add_argument("--no-worker", action="store_true", help="do not run timers/jobs in this process")
     s.set_defaults(func=cmd_serve)
     w = sub.add_parser("worker", help="run timers and background jobs only (scale-out)")

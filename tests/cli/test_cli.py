@@ -118,6 +118,17 @@ def test_separate_worker_process_fires_timers_when_serve_has_none(env):
             worker.wait(timeout=10)
 
 
+def test_several_serving_processes_share_the_port_and_one_runs_timers(env):
+    token = run(env, "token", "create", "--name", "multi", "--role", "admin").stdout.strip().splitlines()[-1]
+    with Served(env, "--workers", "2", "--threads", "2") as server:
+        refs = [_open_quick_case(server.url, token) for _ in range(6)]
+        assert len(set(refs)) == 6  # one reference sequence across processes
+        wait_for(lambda: all(_open_task_names(server.url, token, ref) == ["chase"] for ref in refs))
+        timeline = call("GET", f"{server.url}/api/v1/cases/{refs[0]}/timeline", token)[1]["items"]
+        assert [e["kind"] for e in timeline].count("case_opened") == 1
+    assert server.proc.returncode == 0  # SIGTERM stops the supervisor and its children cleanly
+
+
 def test_user_add_and_bad_role(env):
     ok = run(env, "user", "add", "maria", "--role", "backoffice", "--password", "s3cret", "--team", "Claims triage")
     assert "maria has roles backoffice" in ok.stdout
