@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -14,7 +13,7 @@ import psycopg
 import pytest
 
 from tests.conftest import PG_ADMIN_URL, ROOT
-from tests.live import call
+from tests.live import call, free_port
 
 CASEWORKS = str(Path(sys.executable).parent / "caseworks")
 LIVE_PROCESSES = ROOT / "tests" / "processes_live"
@@ -31,12 +30,6 @@ def run(env: dict[str, str], *args: str, check: bool = True) -> subprocess.Compl
 def env(tmp_path: Path) -> dict[str, str]:
     return {**os.environ, "CASEWORKS_HOME": str(tmp_path / "home"), "CASEWORKS_PROCESSES": str(LIVE_PROCESSES),
             "CASEWORKS_SCHEDULER_INTERVAL": "0.2"}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Served:
