@@ -238,6 +238,59 @@ class ApiToken(Base):
     user: Mapped[User] = relationship(lazy="joined")
 
 
+class DocumentStatus(str, enum.Enum):
+    QUEUED = "queued"
+    PROCESSING = "processing"
+    INDEXED = "indexed"
+    FAILED = "failed"
+
+
+class Document(Base):
+    """An original (bytes in the blob store, by SHA-256) and what capture read from it."""
+
+    __tablename__ = "documents"
+    __table_args__ = (
+        Index("ix_documents_case_sha", "case_id", "sha256"),
+        Index("ix_documents_status", "status"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    filename: Mapped[str] = mapped_column(String(255))
+    media_type: Mapped[str] = mapped_column(String(80))
+    size: Mapped[int] = mapped_column(Integer)
+    channel: Mapped[str] = mapped_column(String(20))
+    uploaded_by: Mapped[str] = mapped_column(String(120))
+    status: Mapped[str] = mapped_column(String(20), default=DocumentStatus.QUEUED.value)
+    error: Mapped[str | None] = mapped_column(Text)
+    doc_type: Mapped[str | None] = mapped_column(String(40))
+    confidence: Mapped[float | None]
+    confident: Mapped[bool] = mapped_column(Boolean, default=False)
+    page_count: Mapped[int | None] = mapped_column(Integer)
+    ocr_pages: Mapped[int | None] = mapped_column(Integer)
+    fields: Mapped[list[Any]] = mapped_column(default=list)
+    text: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    processed_at: Mapped[datetime | None]
+
+
+class DocumentPage(Base):
+    """One page's text and word boxes (for showing extracted fields on the page image)."""
+
+    __tablename__ = "document_pages"
+    __table_args__ = (UniqueConstraint("document_id", "number", name="uq_document_page"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text, default="")
+    words: Mapped[list[Any]] = mapped_column(default=list)
+    ocr: Mapped[bool] = mapped_column(Boolean, default=False)
+    rotation: Mapped[int] = mapped_column(Integer, default=0)
+    width: Mapped[float | None]
+    height: Mapped[float | None]
+
+
 class Job(Base):
     """A durable background job, written in the same transaction as what it is about (an outbox)."""
 

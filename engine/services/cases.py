@@ -15,6 +15,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from engine import search
 from engine.context import Context
 from engine.errors import Conflict, IdempotencyConflict, ValidationFailed
 from engine.models import Case, CaseStatus, Counter, Event, Interaction, ProcessInstance, User, WorkItem
@@ -76,7 +77,7 @@ def open_case(ctx: Context, cmd: OpenCase, actor: str) -> tuple[dict[str, Any], 
                             created_at=now)
             case_id, items = insert_case(ctx, session, case_row, ctx.processes.version_id(definition), snapshot, actor,
                                          {"channel": cmd.channel, "case_type": cmd.case_type,
-                                          "process_version": definition.version[:12]})
+                                          "process_version": definition.version[:12]}, party)
             view = _new_case_view(case_row, party, snapshot, items, now)
         return view, True
     except IntegrityError:
@@ -279,6 +280,8 @@ def log_interaction(ctx: Context, cmd: LogInteraction, actor: str) -> dict[str, 
         session.flush()
         add_event(session, case.id, "interaction", actor, {"interaction_id": item.id, "channel": item.channel,
                                                           "direction": item.direction, "summary": item.summary}, now)
+        search.index(session, "interaction", str(item.id), case.id, f"{case.reference} {item.channel} {item.direction}",
+                     item.summary)
         return {"id": item.id, "case_reference": case.reference, "channel": item.channel,
                 "direction": item.direction, "summary": item.summary, "agent": actor, "at": iso(now)}
 
@@ -302,6 +305,16 @@ def retry_case(ctx: Context, reference: str, actor: str) -> dict[str, Any]:
         add_event(session, loaded.case.id, "retry_requested", actor, {}, ctx.clock.now())
         run_and_apply(ctx, session, loaded, actor, lambda parsed, state, case: ctx.runtime.wake(parsed, state, case))
         return case_view(session, loaded.case)
+
+
+def search_all(ctx: Context, query: str, limit: int = 20) -> list[dict[str, Any]]:
+    """Ranked hits over cases, interactions and documents, each with its case reference and a snippet."""
+    with ctx.read() as session:
+        hits = search.search(session, query, limit)
+        ids = {h.case_id for h in hits if h.case_id is not None}
+        refs = dict(session.execute(select(Case.id, Case.reference).where(Case.id.in_(ids))).all()) if ids else {}
+    return [{"kind": h.kind, "ref": h.ref, "case_reference": refs.get(h.case_id), "title": h.title,
+             "snippet": h.snippet, "score": round(-h.rank, 4)} for h in hits]
 
 
 def validate_form(schema: dict[str, Any] | None, data: dict[str, Any]) -> None:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from engine.bpmn.loader import ParsedProcess, ProcessDefinition
+from engine import search
 from engine.bpmn.runner import Snapshot
 from engine.context import Context
 from engine.errors import CaseNotFound, ConcurrentUpdate
@@ -107,6 +108,7 @@ def apply_snapshot(ctx: Context, session: Session, case: Case, instance: Process
     _set_loaded(case, values)
     _sync_work_items(session, case, snapshot, now)
     add_events(session, event_rows(case.id, actor, snapshot, now))
+    index_case(session, case.id, case.reference, case.case_type, case.party, snapshot)
     if snapshot.incident_retryable and schedule_retries:
         session.add(Job(kind="retry_instance", payload={"case_id": case.id}, run_at=now + RETRY_BACKOFF[0],
                         created_at=now))
@@ -134,7 +136,7 @@ def _set_loaded(obj: Any, values: dict[str, Any]) -> None:
 
 
 def insert_case(ctx: Context, session: Session, case_row: dict[str, Any], version_id: int, snapshot: Snapshot,
-                actor: str, opened_event: dict[str, Any]) -> tuple[int, list[dict[str, Any]]]:
+                actor: str, opened_event: dict[str, Any], party: Any) -> tuple[int, list[dict[str, Any]]]:
     """Insert a new case with its instance, work items and events: a handful of Core statements.
 
     Opening a case is the hottest write path (upstream systems call it in bulk), and the ORM unit of work
@@ -150,6 +152,7 @@ def insert_case(ctx: Context, session: Session, case_row: dict[str, Any], versio
         for row, item_id in zip(items, ids):
             row["id"] = item_id
     add_events(session, event_rows(case_id, actor, snapshot, now, before=[("case_opened", opened_event)]))
+    index_case(session, case_id, case_row["reference"], case_row["case_type"], party, snapshot)
     if snapshot.incident_retryable:
         session.add(Job(kind="retry_instance", payload={"case_id": case_id}, run_at=now + RETRY_BACKOFF[0],
                         created_at=now))
@@ -158,6 +161,14 @@ def insert_case(ctx: Context, session: Session, case_row: dict[str, Any], versio
 
 CASE_DEFAULTS = {"status_text": None, "stage": None, "outcome": None, "closed_at": None, "sla_due_at": None,
                   "idempotency_key": None, "request_hash": None, "priority": 0}
+
+
+def index_case(session: Session, case_id: int, reference: str, case_type: str, party: Any,
+               snapshot: Snapshot) -> None:
+    """Keep the case findable by reference, customer, status text and any value in its data."""
+    title = f"{reference} {party.name} {case_type}"
+    body = " ".join([snapshot.status_text or "", party.email or "", party.phone or "", *search.flatten(snapshot.data)])
+    search.index(session, "case", reference, case_id, title, body)
 
 
 def instance_fields(snapshot: Snapshot, now: datetime) -> dict[str, Any]:

@@ -101,3 +101,12 @@ def send_message(reference: str, name: str) -> tuple[Response, int]:
 @requires("case.retry")
 def retry(reference: str) -> Response:
     return jsonify(cases.retry_case(ctx(), reference, principal().username))
+
+
+@bp.get("/api/v1/search")
+@requires("case.read")
+def search() -> Response:
+    query = request.args.get("q", "").strip()
+    if not query:
+        raise ValidationFailed("a search needs words", details={"q": "is required"})
+    return jsonify({"query": query, "items": cases.search_all(ctx(), query, limit=int_arg("limit", 20, 1, 100))})

@@ -1,0 +1,110 @@
+"""Full-text search over cases, interactions and document text: SQLite FTS5 or PostgreSQL tsvector + GIN.
+
+One logical table ``search_entries(kind, ref, case_id, title, body)`` (created by migration 0002 in the
+dialect's own way); callers index an entry with ``index`` and query with ``search``. User input is never
+passed through as query syntax: it is split into words, each quoted (FTS5) or sanitized (tsquery), all must
+match, and the last word matches as a prefix so "CLM-2026-00" finds the case while typing.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+WORD = re.compile(r"\w+", re.UNICODE)
+MAX_WORDS = 12
+
+
+@dataclass(frozen=True)
+class Hit:
+    kind: str
+    ref: str
+    case_id: int | None
+    title: str
+    snippet: str
+    rank: float
+
+
+def flatten(value: Any) -> Iterable[str]:
+    """Searchable words of a JSON value (case data): strings and numbers, keys left out."""
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from flatten(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from flatten(item)
+    elif isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        yield str(value)
+
+
+def fold(value: str) -> str:
+    """Accents off ("Özdemir" -> "Ozdemir"), so a name typed on any keyboard finds it, on both backends."""
+    return "".join(c for c in unicodedata.normalize("NFKD", value) if not unicodedata.combining(c))
+
+
+def index(session: Session, kind: str, ref: str, case_id: int | None, title: str, body: str) -> None:
+    """Add or replace the entry (kind, ref). The body also holds the accent-folded title."""
+    folded_title = fold(title)
+    body = fold(body) if folded_title == title else f"{fold(body)} {folded_title}"
+    params = {"kind": kind, "ref": ref, "case_id": case_id, "title": title, "body": body}
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        conn.execute(text(
+            "INSERT INTO search_entries (kind, ref, case_id, title, body) VALUES (:kind, :ref, :case_id, :title, :body)"
+            " ON CONFLICT (kind, ref) DO UPDATE SET case_id = excluded.case_id, title = excluded.title,"
+            " body = excluded.body"), params)
+    else:
+        conn.execute(text("DELETE FROM search_entries WHERE kind = :kind AND ref = :ref"), params)
+        conn.execute(text("INSERT INTO search_entries (kind, ref, case_id, title, body)"
+                          " VALUES (:kind, :ref, :case_id, :title, :body)"), params)
+
+
+def words(query: str) -> list[str]:
+    return WORD.findall(fold(query))[:MAX_WORDS]
+
+
+def search(session: Session, query: str, limit: int = 20, kinds: tuple[str, ...] | None = None) -> list[Hit]:
+    terms = words(query)
+    if not terms:
+        return []
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        rows = conn.execute(text(_PG_SEARCH), {"q": _tsquery(terms), "limit": limit * 3 if kinds else limit})
+    else:
+        rows = conn.execute(text(_FTS_SEARCH), {"q": _fts_query(terms), "limit": limit * 3 if kinds else limit})
+    hits = [Hit(r.kind, r.ref, int(r.case_id) if r.case_id is not None else None, r.title, r.snippet,
+                float(r.rank)) for r in rows]
+    if kinds:
+        hits = [h for h in hits if h.kind in kinds]
+    return hits[:limit]
+
+
+def _fts_query(terms: list[str]) -> str:
+    quoted = ['"' + t.replace('"', '""') + '"' for t in terms]
+    quoted[-1] += "*"
+    return " ".join(quoted)
+
+
+def _tsquery(terms: list[str]) -> str:
+    cleaned = [re.sub(r"[^\w]", "", t) for t in terms]
+    cleaned = [t for t in cleaned if t]
+    return " & ".join(cleaned[:-1] + [cleaned[-1] + ":*"]) if cleaned else ""
+
+
+# bm25 weights per column: kind, ref, case_id (unindexed), title counts more than body.
+_FTS_SEARCH = """
+SELECT kind, ref, case_id, title, snippet(search_entries, 4, '[', ']', '…', 16) AS snippet,
+       bm25(search_entries, 0, 0, 0, 4.0, 1.0) AS rank
+FROM search_entries WHERE search_entries MATCH :q ORDER BY rank LIMIT :limit
+"""
+
+_PG_SEARCH = """
+SELECT kind, ref, case_id, title,
+       ts_headline('simple', body, q, 'StartSel=[, StopSel=], MaxWords=24, MinWords=8, MaxFragments=1') AS snippet,
+       -ts_rank(tsv, q) AS rank
+FROM search_entries, to_tsquery('simple', :q) AS q WHERE tsv @@ q ORDER BY rank LIMIT :limit
+"""
