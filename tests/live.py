@@ -9,6 +9,7 @@ import urllib.request
 from typing import Any
 
 from flask import Flask
+from waitress import wasyncore
 from waitress.server import create_server
 
 
@@ -16,15 +17,24 @@ class LiveServer:
     def __init__(self, app: Flask, threads: int = 8) -> None:
         self.server = create_server(app, host="127.0.0.1", port=0, threads=threads)
         self.url = f"http://127.0.0.1:{self.server.effective_port}"
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self._stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        """waitress's own run() loops until its sockets vanish; closing them from another thread races
+        select() (EBADF). Loop in short slices instead and close everything from this thread."""
+        while not self._stop.is_set():
+            self.server.asyncore.loop(timeout=0.05, map=self.server._map, count=1)
+        self.server.task_dispatcher.shutdown()
+        wasyncore.close_all(self.server._map)
 
     def __enter__(self) -> "LiveServer":
         self.thread.start()
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        self.server.close()
-        self.thread.join(timeout=5)
+        self._stop.set()
+        self.thread.join(timeout=10)
 
 
 def call(method: str, url: str, token: str | None = None, body: Any = None,

@@ -25,9 +25,10 @@ WATCHLIST_DIR = PROJECT_ROOT / "processes" / "onboarding"
 WATCHLIST_PATH = WATCHLIST_DIR / "watchlist.json"
 
 # A similarity of 0.85 or more is a possible match that a compliance officer must review. It tolerates one
-# or two wrong letters in an ordinary name ("Krumow" for "Krumov" scores 0.92) but not a different surname
-# ("Viktor Hugo" against "Viktor Krumov" scores about 0.6). Names between NEAR_THRESHOLD and the match
-# threshold are no hit, but the risk table (onboarding_risk.dmn) asks for an identity check on them.
+# or two wrong letters in an ordinary name ("Viktor Krumow" against "Viktor Krumov" scores 0.92) but not a
+# different surname ("Viktor Hugo" scores 0.75, "Bastian Schweinsteiger" against "Bastian Oltrogge" 0.58).
+# Names from NEAR_THRESHOLD up to the match threshold are no hit, but the risk table
+# (onboarding_risk.dmn) asks for an identity check on them.
 MATCH_THRESHOLD = 0.85
 NEAR_THRESHOLD = 0.75
 
