@@ -146,11 +146,14 @@ class FolderCheck:
         return next((n for n, text in enumerate(lines, 1) if f'"{key}"' in text), 1)
 
     def check_json_files(self) -> None:
-        """Every form schema (any .json besides the manifest) must be a valid JSON schema."""
+        """Every form schema (``forms/*.json``) must be a valid JSON schema; other .json files are reference
+        data (a watch list, a rate table) and only need to be valid JSON."""
         for name, raw in self.files.items():
             if not name.endswith(".json") or name == "process.json":
                 continue
             schema = self.load_json(name, raw)
+            if not name.startswith("forms/"):
+                continue
             if schema is None:
                 continue
             error = check_schema(schema) if isinstance(schema, dict) else "a schema must be a JSON object"

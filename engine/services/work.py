@@ -106,6 +106,17 @@ def _check_four_eyes(session: Session, item: WorkItem, who: Principal) -> None:
             f"'{item.separate_from}' on this case")
 
 
+def _check_queue(item: WorkItem, who: Principal) -> None:
+    """A back-office user in a team works that team's queues only (a sanctions hit is for compliance).
+
+    Admins and integrations act across queues; a user in no team (a small installation) works any queue."""
+    if not who.team_queues or {"admin", "integration"} & set(who.roles):
+        return
+    if item.queue not in who.team_queues:
+        raise PermissionDenied(f"'{item.title}' is in queue '{item.queue}', which is not one of your team's "
+                               f"queues ({', '.join(who.team_queues)})")
+
+
 def _explain_conflict(session: Session, item_id: int, who: Principal) -> Exception:
     item, _case = _load(session, item_id)
     if item.state in (COMPLETED, WorkItemState.CANCELLED.value):
@@ -119,6 +130,7 @@ def claim(ctx: Context, item_id: int, who: Principal) -> dict[str, Any]:
     who.require("work.claim")
     with ctx.write() as session:
         item, case = _load(session, item_id)
+        _check_queue(item, who)
         _check_four_eyes(session, item, who)
         now = ctx.clock.now()
         result = session.execute(
@@ -175,6 +187,7 @@ def _complete_once(ctx: Context, item_id: int, data: dict[str, Any], who: Princi
             raise StaleWorkItem(f"work item {item_id} is already {item.state}", details={"state": item.state})
         if item.state == CLAIMED and item.assignee_id != who.user_id:
             raise _explain_conflict(session, item_id, who)
+        _check_queue(item, who)
         _check_four_eyes(session, item, who)
         loaded = load_instance(ctx, session, case)
         validate_form(loaded.definition.form(item.name, item.form_file), data)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from engine.models import ProcessInstance, WorkItem
+from engine.services import auth
 from tests.api.conftest import new_case_body
 
 
@@ -79,3 +80,17 @@ def test_worklist_filters(api):
     assert api.get("/api/v1/work-items?state=claimed").json["items"][0]["id"] == item
     assert api.get("/api/v1/work-items?state=bogus").status_code == 422
     assert api.get("/api/v1/work-items?overdue=perhaps").status_code == 422
+
+
+def test_team_members_work_their_own_queues_only(api, ctx):
+    auth.ensure_user(ctx, "tina", ["backoffice"], team="Claims triage")
+    auth.ensure_user(ctx, "carl", ["backoffice"], team="Compliance")
+    auth.set_team_queues(ctx, "Claims triage", ["claims_triage"])
+    auth.set_team_queues(ctx, "Compliance", ["compliance"])
+    tina, carl = auth.create_token(ctx, "tina", "backoffice"), auth.create_token(ctx, "carl", "backoffice")
+    _ref, item = open_item(api)  # the review task sits in queue claims_triage
+    denied = api.post(f"/api/v1/work-items/{item}/claim", role=carl)
+    assert denied.status_code == 403 and "claims_triage" in denied.json["error"]["message"]
+    assert api.post(f"/api/v1/work-items/{item}/complete", role=carl,
+                    json={"data": {"decision": "approve"}}).status_code == 403
+    assert api.post(f"/api/v1/work-items/{item}/claim", role=tina).status_code == 200
