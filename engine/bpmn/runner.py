@@ -308,7 +308,10 @@ def _status(workflow: BpmnWorkflow, ready: list[Any], data: dict[str, Any]) -> t
         ends = [t for t in _tasks(workflow, TaskState.COMPLETED) if isinstance(t.task_spec, EndEvent)]
         candidates = [(t.task_spec, t.data) for t in sorted(ends, key=lambda t: t.last_state_change, reverse=True)]
     else:
-        candidates = [(t.task_spec, t.data) for t in ready] + _waiting_sources(workflow)
+        # The newest open task speaks first: an escalation that appeared beside an overdue task says more
+        # about where the case stands than the task it escalates.
+        newest_first = sorted(ready, key=lambda t: t.last_state_change, reverse=True)
+        candidates = [(t.task_spec, t.data) for t in newest_first] + _waiting_sources(workflow)
     status_text = stage = outcome = None
     for spec, task_data in candidates:
         props = properties(spec)

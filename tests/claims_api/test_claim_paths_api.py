@@ -263,7 +263,7 @@ def test_overdue_assessment_is_escalated_to_the_team_leads(desk: ClaimsOverHttp)
     assert (lead_item["priority"], lead_item["due_at"]) == (1, "2026-11-08T09:00:00+00:00")
     case = desk.case(ref)
     assert (case["status"], case["stage"]) == ("open", "assessment")
-    assert case["status_text"] == ASSESSING.format("7 November")
+    assert case["status_text"].startswith("Your claim is taking longer than we planned")  # the newest task speaks
 
     desk.wait(minutes=1)
     assert [i["name"] for i in desk.work_items(case=ref, overdue="true")] == ["assess"]

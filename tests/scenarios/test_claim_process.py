@@ -179,7 +179,7 @@ def test_overdue_assessment_is_escalated_to_the_team_leads(desk: ClaimDesk) -> N
     [lead_item] = desk.work_items(queue="team_leads")
     assert (lead_item["name"], lead_item["title"], lead_item["case_reference"]) == (
         "expedite", "Expedite overdue claim", ref)
-    assert desk.case(ref)["status_text"] == ASSESSING.format("7 November")
+    assert desk.case(ref)["status_text"].startswith("Your claim is taking longer than we planned")  # newest task speaks
 
     desk.wait(minutes=1)
     assert [i["name"] for i in desk.work_items(overdue=True, case_reference=ref)] == ["assess"]
