@@ -346,10 +346,15 @@ def _record_step(steps: list[dict[str, Any]], task: Any) -> None:
 
 
 def _describe(err: Exception) -> str:
+    """The incident text: which task, what failed, and the underlying cause (the library's wrapper keeps
+    only the cause's class name)."""
     task = getattr(err, "task", None)
     where = f"task '{task.task_spec.bpmn_name or task.task_spec.bpmn_id}': " if task is not None else ""
     notes = "; ".join(getattr(err, "__notes__", []) or [])
-    return f"{where}{err}" + (f" ({notes})" if notes else "")
+    cause = err.__cause__ or err.__context__
+    why = f" ({type(cause).__name__}: {cause})" if cause is not None and not isinstance(cause, SpiffWorkflowException) \
+        else ""
+    return f"{where}{err}{why}" + (f" ({notes})" if notes else "")
 
 
 def _public(data: Mapping[str, Any]) -> dict[str, Any]:
