@@ -3,18 +3,21 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-# Debian packages the project needs at run or test time (Tesseract for document capture).
-APT_PACKAGES := tesseract-ocr tesseract-ocr-eng
+NODE_STAMP := node_modules/.installed
+# Debian packages the project needs at run or test time (Tesseract for document capture, Chromium for the
+# browser tests in tests/browser).
+APT_PACKAGES := tesseract-ocr tesseract-ocr-eng chromium
 SUDO := $(shell [ "$$(id -u)" -ne 0 ] && command -v sudo >/dev/null && echo sudo)
 
 .PHONY: setup system-packages run serve test test-fast bench clean
 
-setup: system-packages $(STAMP)
+setup: system-packages $(STAMP) $(NODE_STAMP)
 
 system-packages:
 	@missing=""; \
 	for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	$(PYTHON) -c 'import ensurepip, venv' >/dev/null 2>&1 || missing="$$missing python3-venv"; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
@@ -26,6 +29,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[test]'
 	touch $(STAMP)
+
+# Front-end assets (bpmn-js, used by tests/browser) exactly as package-lock.json pins them; re-run only when it changes.
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm (Node.js) is required for the front-end assets in package.json"; exit 1; }
+	npm ci --no-audit --no-fund
+	touch $(NODE_STAMP)
 
 run: $(STAMP)
 	$(BIN)/caseworks demo
