@@ -7,12 +7,13 @@ from engine.bpmn.loader import read_process_dir
 from engine.clock import ManualClock
 from engine.context import Context
 from tests.claims_api.driver import ClaimsOverHttp
-from tests.conftest import ROOT, Api
+from tests.conftest import Api
+from tests.processcheck import CLAIM_DIR
 
 
 @pytest.fixture
 def definitions() -> list:
-    return [read_process_dir(ROOT / "processes" / "claim")]
+    return [read_process_dir(CLAIM_DIR)]
 
 
 @pytest.fixture

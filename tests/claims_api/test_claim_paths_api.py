@@ -56,7 +56,7 @@ def test_fast_track_claim_with_all_documents_is_paid(desk: ClaimsOverHttp, api, 
     desk.claim(ref, "assess", "alice")
     assert desk.tasks(ref) == [("assess", "claims_triage", "alice")]
     clock.advance(hours=2)
-    done = desk.complete(ref, "assess", "alice", decision="approve", approved_amount=750)
+    done = desk.submit(ref, "assess", "alice", decision="approve", approved_amount=750)
     assert done.status_code == 200, done.json
     assert done.json["status_text"] == PAID.format("750.00")
 

@@ -28,7 +28,7 @@ def test_the_assessor_cannot_approve_their_own_payout(desk: ClaimsOverHttp, api)
     before = snapshot(desk, ref)
 
     assert_forbidden(desk.claim(ref, "approve_payout", "alice"))
-    refused = desk.complete(ref, "approve_payout", "alice", decision="approve")
+    refused = desk.submit(ref, "approve_payout", "alice", decision="approve")
     assert_forbidden(refused)
     assert "someone other than who completed" in refused.json["error"]["message"]
 
@@ -52,14 +52,14 @@ def test_the_assessor_cannot_complete_a_payout_another_manager_has_claimed(desk:
     assert desk.tasks(ref) == [("approve_payout", "claims_managers", "maria")]
 
     before = snapshot(desk, ref)
-    taken = desk.complete(ref, "approve_payout", "alice", decision="approve")
+    taken = desk.submit(ref, "approve_payout", "alice", decision="approve")
     assert taken.status_code == 409, taken.json
     assert taken.json["error"]["code"] == "task_already_claimed"
     assert taken.json["error"]["details"] == {"assignee": "maria"}
     assert_forbidden(desk.claim(ref, "approve_payout", "alice"))
     assert snapshot(desk, ref) == before
 
-    done = desk.complete(ref, "approve_payout", "maria", decision="approve")
+    done = desk.submit(ref, "approve_payout", "maria", decision="approve")
     assert done.status_code == 200, done.json
     assert desk.case(ref)["outcome"] == "paid"
 
@@ -81,7 +81,7 @@ def test_neither_the_assessor_nor_the_referral_reviewer_can_approve_the_payout(d
 
     for who in ("maria", "alice"):
         assert_forbidden(desk.claim(ref, "approve_payout", who))
-        assert_forbidden(desk.complete(ref, "approve_payout", who, decision="approve"))
+        assert_forbidden(desk.submit(ref, "approve_payout", who, decision="approve"))
     assert snapshot(desk, ref) == before
 
     desk.work(ref, "approve_payout", "mark", decision="approve")
@@ -132,7 +132,7 @@ def test_invalid_assessment_is_refused_with_field_errors_and_changes_nothing(
     assert desk.claim(ref, "assess", "alice").status_code == 200
     before = snapshot(desk, ref)
 
-    refused = desk.complete(ref, "assess", "alice", **form)
+    refused = desk.submit(ref, "assess", "alice", **form)
 
     assert refused.status_code == 422, refused.json
     assert refused.json["error"]["code"] == "validation_failed"
@@ -154,7 +154,7 @@ def test_refusing_a_payout_needs_a_reason(desk: ClaimsOverHttp) -> None:
     assert desk.claim(ref, "approve_payout", "maria").status_code == 200
     before = snapshot(desk, ref)
 
-    refused = desk.complete(ref, "approve_payout", "maria", decision="reject")
+    refused = desk.submit(ref, "approve_payout", "maria", decision="reject")
 
     assert refused.status_code == 422
     assert refused.json["error"]["details"] == {"reason": "is required"}

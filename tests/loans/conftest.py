@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from engine.bpmn.loader import read_process_dir
-from tests.loans.loans import LOAN_DIR, LoanDesk
+from tests.loans.loans import LoanDesk
+from tests.processcheck import LOAN_DIR
 
 
 @pytest.fixture

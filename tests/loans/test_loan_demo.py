@@ -1,4 +1,5 @@
-"""The loan demo: applications in every state of the process, played out in the past on a demo clock."""
+"""The loan demo: applications in every state of the process, played out in the past on a demo clock; played
+the same in the demo of all processes."""
 from __future__ import annotations
 
 from collections import Counter
@@ -6,24 +7,18 @@ from typing import Any, Iterator
 
 import pytest
 
-from engine.bootstrap import build
-from engine.bpmn.loader import read_process_dir
-from engine.clock import ManualClock
 from engine.context import Context
 from engine.demo_loans import STORIES, load_loan_demo
 from engine.errors import CaseworksError
 from engine.services import cases, work
-from engine.settings import Settings
-from tests.loans.loans import LOAN_DIR, PROJECT_ROOT
+from tests.processcheck import LOAN_DIR, PROJECT_ROOT, case_states, combined_demo, engine_for
 
 
 @pytest.fixture(scope="module")
 def demo_ctx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Context]:
     """One engine for the module: the demo takes a moment to play and the tests only read it."""
-    context = build(Settings(home=tmp_path_factory.mktemp("loan-demo")), clock=ManualClock(),
-                    definitions=[read_process_dir(LOAN_DIR)])
-    yield context
-    context.db.dispose()
+    with engine_for(tmp_path_factory.mktemp("loan-demo"), LOAN_DIR) as context:
+        yield context
 
 
 @pytest.fixture(scope="module")
@@ -65,10 +60,12 @@ def test_history_is_in_the_past_with_reminders_and_expiries_stamped_when_due(
 
 
 def test_the_demo_needs_the_loan_process(tmp_path: Any) -> None:
-    context = build(Settings(home=tmp_path / "home"), clock=ManualClock(),
-                    definitions=[read_process_dir(PROJECT_ROOT / "tests" / "processes" / "basic")])
-    try:
+    with engine_for(tmp_path / "home", PROJECT_ROOT / "tests" / "processes" / "basic") as context:
         with pytest.raises(CaseworksError, match="loan process"):
             load_loan_demo(context)
-    finally:
-        context.db.dispose()
+
+
+def test_the_combined_demo_plays_the_same_applications(demo_ctx: Context, views: list[dict[str, Any]]) -> None:
+    everything, loaded = combined_demo()
+    assert set(loaded["by_type"]) == {"claim", "onboarding", "loan"}
+    assert case_states(everything, loaded["by_type"]["loan"]) == case_states(demo_ctx, [v["reference"] for v in views])

@@ -7,45 +7,17 @@ annuity values and an independent implementation.
 """
 from __future__ import annotations
 
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
-from engine.bpmn.loader import parse_definition, read_process_dir
-from engine.bpmn.scripting import CaseScriptEngine, ServiceRegistry
-from engine.clock import ManualClock
-from tests.loans.loans import LOAN_DIR, annuity
+from tests.loans.loans import annuity
+from tests.processcheck import LOAN_DIR, decide, decision_table, parse_process, rules_of, run_script
 
 
 @pytest.fixture(scope="module")
 def parsed() -> Any:
-    return parse_definition(read_process_dir(LOAN_DIR))
-
-
-def _engine() -> CaseScriptEngine:
-    return CaseScriptEngine(ManualClock(), ServiceRegistry())
-
-
-def decide(parsed: Any, task_id: str, data: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    """(id of the deciding rule, outputs) of the table behind a business-rule task of the loan process."""
-    engine = parsed.spec.task_specs[task_id].dmnEngine
-    task = SimpleNamespace(data=dict(data), workflow=SimpleNamespace(script_engine=_engine()))
-    matched = engine.decide(task)
-    assert matched, f"no rule of {task_id} matched {data}"
-    return matched[0].id, dict(engine.result(task))
-
-
-def run_script(parsed: Any, task_id: str, data: dict[str, Any]) -> dict[str, Any]:
-    """The task data after the script of one script task of the loan process ran on ``data``."""
-    task = SimpleNamespace(data=dict(data), task_spec=parsed.spec.task_specs[task_id],
-                           workflow=SimpleNamespace(spec=parsed.spec))
-    _engine().execute(task, parsed.spec.task_specs[task_id].script)
-    return task.data
-
-
-def rules_of(parsed: Any, task_id: str) -> set[str]:
-    return {r.id for r in parsed.spec.task_specs[task_id].dmnEngine.decision_table.rules}
+    return parse_process(LOAN_DIR)
 
 
 PRICING = [
@@ -114,7 +86,7 @@ def test_automated_decision_covers_every_rule(parsed: Any) -> None:
 
 @pytest.mark.parametrize("task_id", ["price", "decide"])
 def test_tables_use_first_hit_policy_and_end_with_a_catch_all(parsed: Any, task_id: str) -> None:
-    table = parsed.spec.task_specs[task_id].dmnEngine.decision_table
+    table = decision_table(parsed, task_id)
     assert table.hit_policy == "FIRST"
     assert all(entry.lhs in ([], [None]) for entry in table.rules[-1].inputEntries)  # "-" matches anything
 

@@ -8,7 +8,8 @@ import pytest
 from engine.bpmn.loader import read_process_dir
 from engine.clock import ManualClock
 from engine.context import Context
-from tests.onboarding.desk import ONBOARDING_DIR, OnboardingDesk
+from tests.onboarding.desk import OnboardingDesk
+from tests.processcheck import ONBOARDING_DIR
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""The onboarding demo: applications in every state, in the past, in the right queues, and safe to run twice."""
+"""The onboarding demo: applications in every state, in the past, in the right queues, and safe to run twice;
+played the same in the demo of all processes."""
 from __future__ import annotations
 
 from collections import Counter
@@ -12,6 +13,7 @@ from engine.context import Context
 from engine.demo_onboarding import ONBOARDING_USERS, STORIES, load_onboarding_demo
 from engine.handlers.onboarding import iban_is_valid
 from engine.services import auth, cases, work
+from tests.processcheck import case_states, combined_demo
 
 
 @pytest.fixture
@@ -64,3 +66,9 @@ def test_loading_the_demo_twice_creates_nothing_the_second_time(ctx: Context, cl
                                                                demo: list[str]) -> None:
     assert load_onboarding_demo(ctx, clock) == []
     assert len(cases.list_cases(ctx, cases.CaseFilter(limit=200))["items"]) == len(demo)
+
+
+def test_the_combined_demo_plays_the_same_applications(ctx: Context, demo: list[str]) -> None:
+    everything, loaded = combined_demo()
+    assert set(loaded["by_type"]) == {"claim", "onboarding", "loan"}
+    assert case_states(everything, loaded["by_type"]["onboarding"]) == case_states(ctx, demo)

@@ -5,34 +5,16 @@ hit at least once, and each threshold or list edge is tried on both sides.
 """
 from __future__ import annotations
 
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
-from engine.bpmn.loader import parse_definition, read_process_dir
-from engine.bpmn.scripting import CaseScriptEngine, ServiceRegistry
-from engine.clock import ManualClock
-from tests.onboarding.desk import ONBOARDING_DIR
+from tests.processcheck import ONBOARDING_DIR, decide, decision_table, parse_process, rules_of
 
 
 @pytest.fixture(scope="module")
 def parsed() -> Any:
-    return parse_definition(read_process_dir(ONBOARDING_DIR))
-
-
-def decide(parsed: Any, task_id: str, data: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    """(id of the deciding rule, outputs) of the table behind a business-rule task of the onboarding process."""
-    engine = parsed.spec.task_specs[task_id].dmnEngine
-    task = SimpleNamespace(data=dict(data),
-                           workflow=SimpleNamespace(script_engine=CaseScriptEngine(ManualClock(), ServiceRegistry())))
-    matched = engine.decide(task)
-    assert matched, f"no rule of {task_id} matched {data}"
-    return matched[0].id, dict(engine.result(task))
-
-
-def rules_of(parsed: Any, task_id: str) -> set[str]:
-    return {r.id for r in parsed.spec.task_specs[task_id].dmnEngine.decision_table.rules}
+    return parse_process(ONBOARDING_DIR)
 
 
 COUNTRIES = [
@@ -108,7 +90,7 @@ def test_onboarding_risk_covers_every_rule(parsed: Any) -> None:
 
 def test_only_one_rule_approves_automatically(parsed: Any) -> None:
     """Low risk means no person looks at the application: keep that to one narrow, explicit row."""
-    table = parsed.spec.task_specs["rate_risk"].dmnEngine.decision_table
+    table = decision_table(parsed, "rate_risk")
     low = [r.id for r in table.rules if r.outputEntries[0].text.strip() == '"low"']
     assert low == ["Rule_low"]
     assert table.rules[-1].id == "Rule_default" and table.rules[-1].outputEntries[0].text.strip() == '"medium"'
@@ -117,4 +99,4 @@ def test_only_one_rule_approves_automatically(parsed: Any) -> None:
 @pytest.mark.parametrize("task_id", ["rate_country", "rate_risk"])
 def test_tables_use_first_hit_policy(parsed: Any, task_id: str) -> None:
     """Several rows overlap (the catch-all matches everything): their order is the policy."""
-    assert parsed.spec.task_specs[task_id].dmnEngine.decision_table.hit_policy == "FIRST"
+    assert decision_table(parsed, task_id).hit_policy == "FIRST"

@@ -28,7 +28,8 @@ from engine.handlers.onboarding import (
 from engine.services import cases, scheduler
 from engine.services.parties import Customer
 from engine.settings import Settings
-from tests.onboarding.desk import ONBOARDING_DIR, individual
+from tests.onboarding.desk import individual
+from tests.processcheck import ONBOARDING_DIR
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
 

@@ -1,16 +1,15 @@
 """A small driver for claim scenarios: open, work, message and wait, through the engine's service layer."""
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from engine.clock import ManualClock
 from engine.context import Context
-from engine.services import auth, cases, scheduler, work
+from engine.services import auth, cases, work
 from engine.services.auth import Principal
 from engine.services.parties import Customer
+from tests.processcheck import Desk
 
-CLAIM_DIR = Path(__file__).resolve().parents[2] / "processes" / "claim"
 REQUIRED = {"motor": "repair_estimate", "property": "invoice", "travel": "receipt", "health": "medical_invoice"}
 
 
@@ -25,12 +24,11 @@ def claim_data(incident_type: str = "motor", amount: float = 800, *, complete: b
     return {**data, **overrides}
 
 
-class ClaimDesk:
+class ClaimDesk(Desk):
     """What the people around a claim do, as calls to the engine services."""
 
     def __init__(self, ctx: Context, clock: ManualClock) -> None:
-        self.ctx = ctx
-        self.clock = clock
+        super().__init__(ctx, clock)
         self.people: dict[str, Principal] = {}
 
     def person(self, username: str) -> Principal:
@@ -47,9 +45,6 @@ class ClaimDesk:
 
     def case(self, reference: str) -> dict[str, Any]:
         return cases.get_case(self.ctx, reference)
-
-    def tasks(self, reference: str) -> list[tuple[str, str]]:
-        return [(t["name"], t["queue"]) for t in self.case(reference)["open_tasks"]]
 
     def item(self, reference: str, name: str) -> int:
         ids = [t["id"] for t in self.case(reference)["open_tasks"] if t["name"] == name]
@@ -68,12 +63,6 @@ class ClaimDesk:
     def send_documents(self, reference: str, *documents: str) -> dict[str, Any]:
         payload = {"documents": list(documents)} if documents else {}
         return cases.send_message(self.ctx, reference, "documents_received", payload, "capture")
-
-    def wait(self, **delta: float) -> int:
-        """Let time pass and run the scheduler as the background worker would; returns instances woken."""
-        self.clock.advance(**delta)
-        fired, _jobs = scheduler.tick(self.ctx)
-        return fired
 
     def kinds(self, reference: str) -> list[str]:
         """Timeline event kinds, oldest first."""

@@ -11,7 +11,8 @@ from engine.bpmn.loader import read_process_dir
 from engine.clock import ManualClock
 from engine.context import Context
 from engine.settings import Settings
-from tests.scenarios.claims import CLAIM_DIR, ClaimDesk
+from tests.processcheck import CLAIM_DIR
+from tests.scenarios.claims import ClaimDesk
 
 
 @pytest.fixture

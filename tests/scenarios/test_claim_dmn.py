@@ -5,32 +5,16 @@ hit at least once, and each threshold is tried on both sides.
 """
 from __future__ import annotations
 
-from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
-from engine.bpmn.loader import parse_definition, read_process_dir
-from engine.bpmn.scripting import CaseScriptEngine, ServiceRegistry
-from engine.clock import ManualClock
-
-CLAIM_DIR = Path(__file__).resolve().parents[2] / "processes" / "claim"
+from tests.processcheck import CLAIM_DIR, decide, decision_table, parse_process, rules_of
 
 
 @pytest.fixture(scope="module")
 def parsed() -> Any:
-    return parse_definition(read_process_dir(CLAIM_DIR))
-
-
-def decide(parsed: Any, task_id: str, data: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    """(id of the deciding rule, outputs) of the table behind a business-rule task of the claim process."""
-    engine = parsed.spec.task_specs[task_id].dmnEngine
-    task = SimpleNamespace(data=dict(data),
-                           workflow=SimpleNamespace(script_engine=CaseScriptEngine(ManualClock(), ServiceRegistry())))
-    matched = engine.decide(task)
-    assert matched, f"no rule of {task_id} matched {data}"
-    return matched[0].id, dict(engine.result(task))
+    return parse_process(CLAIM_DIR)
 
 
 TRIAGE = [
@@ -64,8 +48,7 @@ def test_triage(parsed: Any, incident_type: str, amount: float, rule: str, compl
 
 
 def test_triage_covers_every_rule(parsed: Any) -> None:
-    rules = {r.id for r in parsed.spec.task_specs["triage"].dmnEngine.decision_table.rules}
-    assert rules == {row[2] for row in TRIAGE}
+    assert rules_of(parsed, "triage") == {row[2] for row in TRIAGE}
 
 
 def test_triage_answers_an_unknown_incident_type_as_standard(parsed: Any) -> None:
@@ -98,11 +81,10 @@ def test_approval_authority(parsed: Any, amount: float, complexity: str, rule: s
 
 
 def test_approval_authority_covers_every_rule(parsed: Any) -> None:
-    rules = {r.id for r in parsed.spec.task_specs["approval_authority"].dmnEngine.decision_table.rules}
-    assert rules == {row[2] for row in AUTHORITY}
+    assert rules_of(parsed, "approval_authority") == {row[2] for row in AUTHORITY}
 
 
 @pytest.mark.parametrize("task_id", ["triage", "approval_authority"])
 def test_tables_use_first_hit_policy(parsed: Any, task_id: str) -> None:
     """Several rows overlap (the catch-all matches everything): their order is the policy."""
-    assert parsed.spec.task_specs[task_id].dmnEngine.decision_table.hit_policy == "FIRST"
+    assert decision_table(parsed, task_id).hit_policy == "FIRST"

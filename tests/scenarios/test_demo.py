@@ -1,4 +1,5 @@
-"""The demo loader: users for every role, claims in every state, some overdue work, and safe to run twice."""
+"""The demo loader: users for every role, claims in every state, some overdue work, and safe to run twice; with
+all three processes loaded, the onboarding and loan applications too, on the same demo clock."""
 from __future__ import annotations
 
 import io
@@ -8,23 +9,22 @@ from typing import Any, Iterator
 
 import pytest
 
-from engine.bootstrap import build
-from engine.bpmn.loader import read_process_dir
-from engine.clock import ManualClock
 from engine.context import Context
 from engine.demo import DEMO_USERS, STORIES, load_demo, print_credentials
+from engine.demo_loans import LOAN_DEMO_USERS
+from engine.demo_loans import STORIES as LOAN_STORIES
+from engine.demo_onboarding import ONBOARDING_USERS
+from engine.demo_onboarding import STORIES as ONBOARDING_STORIES
 from engine.services import auth, cases, work
-from engine.settings import Settings
-from tests.scenarios.claims import CLAIM_DIR
+from tests.processcheck import CLAIM_DIR, case_states, combined_demo, engine_for
 
 
 @pytest.fixture(scope="module")
 def ctx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Context]:
-    """One engine for the module: the demo takes seconds to play and the tests only read it."""
-    context = build(Settings(home=tmp_path_factory.mktemp("demo")), clock=ManualClock(),
-                    definitions=[read_process_dir(CLAIM_DIR)])
-    yield context
-    context.db.dispose()
+    """One engine for the module, with the claim process only: the demo takes seconds to play and the tests
+    only read it."""
+    with engine_for(tmp_path_factory.mktemp("demo"), CLAIM_DIR) as context:
+        yield context
 
 
 @pytest.fixture(scope="module")
@@ -86,9 +86,77 @@ def test_the_credentials_print_for_a_terminal(demo: dict[str, Any]) -> None:
     out = io.StringIO()
     print_credentials(demo, out)
     text = out.getvalue()
-    assert text.startswith(f"Demo loaded: {len(STORIES)} claims (")
+    assert text.startswith(f"Demo loaded: {len(STORIES)} cases ({len(STORIES)} claim): ")
     for user in demo["users"]:
         assert f"password {user['password']}" in text and demo["tokens"][user["username"]] in text
     skipped = io.StringIO()
     print_credentials({"skipped": True}, skipped)
     assert "already loaded" in skipped.getvalue()
+
+
+@pytest.fixture(scope="module")
+def combined() -> tuple[Context, dict[str, Any]]:
+    """The demo with all three processes loaded, as ``caseworks demo`` loads it from the processes folder."""
+    return combined_demo()
+
+
+def test_the_combined_demo_has_cases_of_all_three_types(combined: tuple[Context, dict[str, Any]]) -> None:
+    everything, demo = combined
+    stories = {"claim": STORIES, "onboarding": ONBOARDING_STORIES, "loan": LOAN_STORIES}
+    assert not demo["skipped"] and {t: len(refs) for t, refs in demo["by_type"].items()} == {
+        t: len(s) for t, s in stories.items()}
+    assert demo["cases"] == [ref for refs in demo["by_type"].values() for ref in refs]
+    views = [cases.get_case(everything, ref) for ref in demo["cases"]]
+    assert [v["case_type"] for v in views] == [t for t, refs in demo["by_type"].items() for _ in refs]
+    assert Counter(v["status"] for v in views) == Counter(demo["by_status"])
+    assert all(v["status_text"] and v["incident"] is None for v in views)
+    for case_type in stories:  # every process has cases open, waiting and closed
+        assert {v["status"] for v in views if v["case_type"] == case_type} == {"open", "waiting", "closed"}
+    listed = cases.list_cases(everything, cases.CaseFilter(limit=200))["items"]
+    assert len(listed) == len(demo["cases"])
+
+
+def test_the_combined_demo_is_played_in_the_past_with_overdue_work(combined: tuple[Context, dict[str, Any]]) -> None:
+    everything, demo = combined
+    now = everything.clock.now()
+    created = [cases.get_case(everything, ref)["created_at"] for ref in demo["cases"]]
+    oldest = max(s.days_ago for s in (*STORIES, *ONBOARDING_STORIES, *LOAN_STORIES))
+    assert max(created) <= now.isoformat() and min(created) == (now - timedelta(days=oldest)).isoformat()
+    overdue = work.list_work_items(everything, work.WorkFilter(overdue=True))
+    assert any(i["name"] == "assess" for i in overdue)
+    assert all(i["due_at"] < now.isoformat() for i in overdue)
+    queues = {"claims_triage", "team_leads", "claims_managers", "compliance", "operations", "underwriting",
+              "credit_committee"}
+    assert queues == {i["queue"] for i in work.list_work_items(everything, work.WorkFilter())}
+
+
+def test_the_combined_demo_plays_the_claims_as_the_claim_demo_alone(
+        ctx: Context, demo: dict[str, Any], combined: tuple[Context, dict[str, Any]]) -> None:
+    everything, loaded = combined
+    assert case_states(everything, loaded["by_type"]["claim"]) == case_states(ctx, demo["cases"])
+
+
+def test_the_combined_demo_has_every_user_with_a_password_and_a_token(
+        combined: tuple[Context, dict[str, Any]]) -> None:
+    everything, demo = combined
+    users = (*DEMO_USERS, *ONBOARDING_USERS, *LOAN_DEMO_USERS)
+    assert [(u["username"], u["role"], u["team"]) for u in demo["users"]] == [(u.username, u.role, u.team)
+                                                                             for u in users]
+    assert list(demo["tokens"]) == [u.username for u in users]
+    for user in demo["users"]:
+        assert auth.authenticate_password(everything, user["username"], user["password"]).username == user["username"]
+        assert auth.authenticate_token(everything, demo["tokens"][user["username"]]).username == user["username"]
+    assert auth.principal_for(everything, "compliance").team_queues == ("compliance",)
+    assert auth.principal_for(everything, "underwriter").team_queues == ("underwriting",)
+    assert load_demo(everything)["skipped"]
+
+
+def test_the_combined_demo_prints_a_count_per_case_type(combined: tuple[Context, dict[str, Any]]) -> None:
+    _everything, demo = combined
+    out = io.StringIO()
+    print_credentials(demo, out)
+    text = out.getvalue()
+    assert text.startswith(f"Demo loaded: {len(demo['cases'])} cases ({len(STORIES)} claim, "
+                           f"{len(ONBOARDING_STORIES)} onboarding, {len(LOAN_STORIES)} loan): ")
+    for user in demo["users"]:
+        assert f"password {user['password']}" in text and demo["tokens"][user["username"]] in text
