@@ -256,7 +256,46 @@ def business_pages(count: int, seed: int = 1) -> list[list[str]]:
         while len(lines) < 30:
             lines.append(" ".join(rng.choice(_FILLER) for _ in range(rng.randint(10, 14))))
         for i in range(15):
+            price = f"{rng.randint(10, 999)}.{rng.randint(0, 99):02d}"
             lines.append(f"{i + 1:>3}  Item {rng.randint(1000, 9999)}  {rng.choice(_FILLER)} "
-                         f"{rng.choice(_FILLER)}  {rng.randint(1, 9)} x EUR {rng.randint(10, 999)}.{rng.randint(0, 99):02d}")
+                         f"{rng.choice(_FILLER)}  {rng.randint(1, 9)} x EUR {price}")
         pages.append(lines)
     return pages
+
+
+def receipt_photo(font_px: int, blur: float, paper: int, ink: int, quality: int) -> bytes:
+    """A small phone photo of a receipt: grey ink on grey paper, camera blur, JPEG, no DPI."""
+    image = scan(DOCUMENTS["receipt"][0], font_px=font_px)
+    image = image.point(lambda v: ink + v * (paper - ink) // 255)
+    if blur:
+        image = image.filter(ImageFilter.GaussianBlur(blur))
+    return encode(image.convert("RGB"), "JPEG", quality=quality)
+
+
+def filled_form_pdf(label: str, value: str) -> bytes:
+    """A one-page fillable PDF: ``label`` printed on the page, ``value`` typed into a form field
+    (a widget annotation with its appearance stream, as PDF form fillers save it)."""
+    text = f"BT /F1 12 Tf 56 760 Td (Vehicle claim form - notification of loss) Tj 0 -40 Td ({label}) Tj ET"
+    appearance = f"/Tx BMC BT /F1 12 Tf 2 6 Td ({value}) Tj ET EMC"
+    objects = [
+        "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [4 0 R] /DA (/F1 12 Tf 0 g) >> >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 5 0 R /Annots [4 0 R] "
+        "/Resources << /Font << /F1 6 0 R >> >> >>",
+        f"<< /Type /Annot /Subtype /Widget /FT /Tx /T (field1) /V ({value}) /Rect [200 712 420 734] "
+        "/P 3 0 R /F 4 /DA (/F1 12 Tf 0 g) /AP << /N 7 0 R >> >>",
+        f"<< /Length {len(text)} >>\nstream\n{text}\nendstream",
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+        f"<< /Type /XObject /Subtype /Form /BBox [0 0 220 22] /Resources << /Font << /F1 6 0 R >> >> "
+        f"/Length {len(appearance)} >>\nstream\n{appearance}\nendstream",
+    ]
+    out = bytearray(b"%PDF-1.7\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n{body}\nendobj\n".encode("latin-1")
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += "".join(f"{offset:010d} 00000 n \n" for offset in offsets).encode()
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)

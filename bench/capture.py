@@ -1,0 +1,159 @@
+"""Capture benchmark: pages/s of capture.process beside the raw baselines, measured in the same run.
+
+Text-layer PDF: capture.process (read text + word boxes with pypdfium2, classify, extract fields) vs raw
+pdfplumber ``page.extract_text()`` on the same PDF (and raw pypdfium2 text, the floor).
+Scanned PDF: capture.process (render 300 dpi, OCR with --psm 1, classify, extract) vs two raw ``tesseract``
+processes (OMP_THREAD_LIMIT=1) on the same page images, already rendered to PGM files.
+Each figure is the best of ``--rounds`` rounds (the machine is shared; best-of is the least noisy).
+
+Usage: .venv/bin/python bench/capture.py [--text-pages 200] [--scan-pages 10] [--rounds 3]
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import pdfplumber  # noqa: E402
+import pypdfium2 as pdfium  # noqa: E402
+
+import capture  # noqa: E402
+from capture.sandbox import run_isolated  # noqa: E402
+from tests.capture.documents import business_pages, image_pdf, scan, text_pdf  # noqa: E402
+
+TESSERACT = ["tesseract", "--dpi", "300"]
+
+
+def best(rounds: int, run) -> float:
+    """Shortest wall time of ``rounds`` runs of ``run()``."""
+    times = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def bench_text(pages: int, rounds: int, limits: capture.Limits, rules: capture.ClassificationRules) -> None:
+    data = text_pdf(business_pages(pages), font_size=9)
+    result = capture.process(data, limits=limits, rules=rules)
+    words = sum(len(p.words) for p in result.pages) / pages
+    chars = sum(len(p.text) for p in result.pages) / pages
+    print(f"text-layer PDF: {pages} pages, {chars:.0f} characters and {words:.0f} words a page")
+    ours = best(rounds, lambda: capture.process(data, limits=limits, rules=rules))
+    plumber_pages = min(pages, 30)
+    plumber = best(1, lambda: _pdfplumber_text(data, plumber_pages))
+    floor = best(rounds, lambda: _pdfium_text(data))
+    ocred = result.ocr_page_count
+    print(f"  capture.process            {pages / ours:8.1f} pages/s  "
+          f"(text, word boxes, type, {len(result.fields)} fields)")
+    print(f"  raw pdfplumber extract_text{plumber_pages / plumber:8.1f} pages/s  "
+          f"(first {plumber_pages} pages, text only)")
+    print(f"  raw pypdfium2 text         {pages / floor:8.1f} pages/s  (text only, the floor)")
+    print(f"  capture vs pdfplumber      {plumber / plumber_pages * pages / ours:8.1f} x      aim: >= 200 pages/s")
+    print(f"  pages OCRed                {ocred:8d}        aim: 0 (every page has a real text layer)")
+    assert ocred == 0, "a page with a real text layer was OCRed"
+
+
+def bench_scans(pages: int, rounds: int, limits: capture.Limits, rules: capture.ClassificationRules) -> None:
+    images = [scan(lines, size=(2480, 3508), noise=0.002) for lines in business_pages(pages, seed=2)]
+    data = image_pdf(images)
+    workers = limits.ocr_workers or os.cpu_count() or 1
+    print(f"scanned PDF: {pages} pages, A4 at 300 dpi, no text layer; {workers} OCR processes")
+    raw_times, ours_times = [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        files = _render_pgm(data, Path(tmp))
+        for _ in range(rounds):  # interleaved, so both see the same load on a shared machine
+            raw_times.append(best(1, lambda: _raw_tesseract(files, workers)))
+            started = time.perf_counter()
+            result = capture.process(data, limits=limits, rules=rules)
+            ours_times.append(time.perf_counter() - started)
+    raw, ours = min(raw_times), min(ours_times)
+    assert result.ocr_page_count == pages
+    print(f"  capture.process            {pages / ours:8.2f} pages/s  "
+          f"(render, OCR --psm {limits.ocr_psm}, orientation, type, fields)")
+    print(f"  raw tesseract x{workers}          {pages / raw:8.2f} pages/s  ({' '.join(TESSERACT)} page.pgm out tsv, "
+          "OMP_THREAD_LIMIT=1)")
+    print(f"  capture / raw              {raw / ours * 100:7.0f} %        aim: >= 90 %")
+    print(f"  pages OCRed                {result.ocr_page_count:8d}        mean OCR confidence "
+          f"{sum(p.ocr_confidence or 0 for p in result.pages) / pages:.1f}")
+
+
+def bench_sandbox(limits: capture.Limits, rules: capture.ClassificationRules) -> None:
+    data = text_pdf(business_pages(1))
+    inline = best(3, lambda: capture.process(data, limits=limits, rules=rules))
+    isolated = best(3, lambda: run_isolated(data, limits, rules))
+    print(f"sandbox: one text page in-process {inline * 1000:.0f} ms, in a bounded child process "
+          f"{isolated * 1000:.0f} ms (the difference is the per-document cost of isolation)")
+
+
+def _pdfplumber_text(data: bytes, pages: int) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pdfplumber.open(io.BytesIO(data)) as pdf:
+            for page in pdf.pages[:pages]:
+                page.extract_text()
+
+
+def _pdfium_text(data: bytes) -> None:
+    doc = pdfium.PdfDocument(data)
+    for index in range(len(doc)):
+        page = doc[index]
+        textpage = page.get_textpage()
+        textpage.get_text_range()
+        textpage.close()
+        page.close()
+    doc.close()
+
+
+def _render_pgm(data: bytes, folder: Path) -> list[Path]:
+    doc = pdfium.PdfDocument(data)
+    files = []
+    for index in range(len(doc)):
+        path = folder / f"page{index:03d}.pgm"
+        doc[index].render(scale=300 / 72, grayscale=True).to_pil().save(path, format="PPM")
+        files.append(path)
+    doc.close()
+    return files
+
+
+def _raw_tesseract(files: list[Path], workers: int) -> None:
+    env = dict(os.environ, OMP_THREAD_LIMIT="1")
+
+    def one(path: Path) -> None:
+        subprocess.run([*TESSERACT, str(path), str(path.with_suffix("")), "tsv"], env=env, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(one, files))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--text-pages", type=int, default=200)
+    parser.add_argument("--scan-pages", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--psm", type=int, default=capture.Limits().ocr_psm, choices=(1, 3),
+                        help="Tesseract page segmentation for capture (the raw baseline keeps Tesseract's default)")
+    args = parser.parse_args()
+    limits = capture.Limits(max_pages=max(args.text_pages, args.scan_pages), ocr_psm=args.psm)
+    rules = capture.default_rules()
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; "
+          f"{subprocess.run(['tesseract', '--version'], capture_output=True, text=True).stdout.split()[1]} tesseract")
+    bench_text(args.text_pages, args.rounds, limits, rules)
+    bench_scans(args.scan_pages, max(1, args.rounds - 1), limits, rules)
+    bench_sandbox(limits, rules)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,64 @@
+"""``process``: bytes in, a frozen ``CaptureResult`` out (sniff, read pages, OCR, classify, extract).
+
+Pages are read in order on the calling thread (PDFium is not thread-safe and renders in
+milliseconds); pages that need OCR go to a pool with one tesseract process per core, so
+rendering page n+1 overlaps OCR of page n. At most two rasters per worker wait in memory.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+
+from .classify import ClassificationRules, classify
+from .errors import NoTextFound
+from .fields import extract_fields
+from .images import read_image
+from .model import CaptureResult, Limits, Page
+from .ocr import Raster, ocr_raster
+from .pdf import read_pdf
+from .sniff import PDF, precheck
+
+
+def process(data: bytes, *, limits: Limits, rules: ClassificationRules) -> CaptureResult:
+    """Capture one document, or raise a ``CaptureError`` saying why it cannot be read.
+
+    Runs in the calling process: use ``capture.sandbox.run_isolated`` for untrusted input, where
+    memory, CPU and time are bounded and a crash becomes a failed result.
+    """
+    media_type = precheck(data, limits)
+    pages = read_pages(data, media_type, limits)
+    if not any(page.words for page in pages):
+        raise NoTextFound(
+            "No text could be read on any page: the document is blank or unreadable. "
+            "Please send a clearer scan or photo."
+        )
+    text = "\n".join(page.text for page in pages)
+    classification = classify(text, rules)
+    fields = extract_fields(pages, classification)
+    return CaptureResult("ok", media_type, pages, classification, fields)
+
+
+def read_pages(data: bytes, media_type: str, limits: Limits) -> tuple[Page, ...]:
+    """All pages in order, OCR running in parallel with the reading of later pages."""
+    sources: Iterator[Page | Raster] = (
+        read_pdf(data, limits) if media_type == PDF else read_image(data, media_type, limits)
+    )
+    workers = limits.ocr_workers or os.cpu_count() or 1
+    slots = threading.BoundedSemaphore(2 * workers)
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="capture-ocr")
+    pending: list[Page | Future[Page]] = []
+    try:
+        for item in sources:
+            if isinstance(item, Page):
+                pending.append(item)
+                continue
+            slots.acquire()
+            future = pool.submit(ocr_raster, item, limits)
+            future.add_done_callback(lambda _: slots.release())
+            pending.append(future)
+        return tuple(p if isinstance(p, Page) else p.result() for p in pending)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
