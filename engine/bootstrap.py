@@ -1,6 +1,8 @@
 """Composition root: build the engine's collaborators from settings (tests pass overrides, not patches)."""
 from __future__ import annotations
 
+from capture import Limits, default_rules, load_rules
+from engine.blobs import open_store
 from engine.bpmn.loader import ProcessDefinition
 from engine.bpmn.runner import ProcessRuntime
 from engine.bpmn.scripting import ServiceRegistry
@@ -25,8 +27,11 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None, servi
         db.dispose()
         raise
     processes = ProcessRegistry(settings.processes_dir)
+    rules = load_rules(settings.classification_rules) if settings.classification_rules else default_rules()
+    limits = Limits(max_bytes=settings.max_upload_bytes, max_pages=settings.max_pages)
     ctx = Context(settings=settings, db=db, clock=clock, processes=processes, services=services,
-                  runtime=ProcessRuntime(clock, services))
+                  runtime=ProcessRuntime(clock, services), blobs=open_store(settings.home, settings.extra),
+                  capture_limits=limits, capture_rules=rules)
     with ctx.write() as session:
         processes.load(session, clock.now(), definitions)
     return ctx

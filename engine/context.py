@@ -9,6 +9,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from capture import ClassificationRules, Limits
+from engine.blobs import BlobStore
 from engine.bpmn.runner import ProcessRuntime
 from engine.bpmn.scripting import ServiceRegistry
 from engine.clock import Clock
@@ -26,6 +28,9 @@ class Context:
     processes: ProcessRegistry
     services: ServiceRegistry
     runtime: ProcessRuntime
+    blobs: BlobStore
+    capture_limits: Limits
+    capture_rules: ClassificationRules
 
     @contextmanager
     def write(self) -> Iterator[Session]:

@@ -31,6 +31,16 @@ class ValidationFailed(CaseworksError):
     code = "validation_failed"
 
 
+class InvalidDocument(ValidationFailed):
+    """An upload that is not a document we can read (empty, a program, an unsupported type)."""
+
+    code = "invalid_document"
+
+
+class DocumentTooLarge(CaseworksError):
+    code = "document_too_large"
+
+
 class Conflict(CaseworksError):
     code = "conflict"
 

@@ -164,8 +164,11 @@ class WorkItem(Base):
         Index("ix_work_items_case", "case_id", "state"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
-    task_id: Mapped[str] = mapped_column(String(36))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    # "task": a BPMN user task (task_id set); "classify_document" / "route_document": document intake work
+    kind: Mapped[str] = mapped_column(String(30), default="task", server_default="task")
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
     name: Mapped[str] = mapped_column(String(120))
     title: Mapped[str] = mapped_column(String(200))
     queue: Mapped[str] = mapped_column(String(80))
@@ -269,6 +272,7 @@ class Document(Base):
     page_count: Mapped[int | None] = mapped_column(Integer)
     ocr_pages: Mapped[int | None] = mapped_column(Integer)
     fields: Mapped[list[Any]] = mapped_column(default=list)
+    flags: Mapped[list[Any]] = mapped_column(default=list)  # contradictions with the case, shown to people
     text: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

@@ -17,6 +17,10 @@ class Settings:
     worker_enabled: bool = True
     scheduler_interval: float = 1.0
     secret_key: str = ""
+    max_upload_bytes: int = 25 * 1024 * 1024
+    max_pages: int = 100
+    classification_rules: Path | None = None  # None: the rules shipped in capture/rules/
+    job_lock_seconds: float = 600.0  # a job held longer than this by a worker is taken to be abandoned
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -47,5 +51,10 @@ class Settings:
             worker_enabled=env.get("CASEWORKS_WORKER", "inprocess") != "off",
             scheduler_interval=float(env.get("CASEWORKS_SCHEDULER_INTERVAL", "1.0")),
             secret_key=env.get("CASEWORKS_SECRET_KEY", ""),
+            max_upload_bytes=int(float(env.get("CASEWORKS_MAX_UPLOAD_MB", "25")) * 1024 * 1024),
+            max_pages=int(env.get("CASEWORKS_MAX_PAGES", "100")),
+            job_lock_seconds=float(env.get("CASEWORKS_JOB_LOCK_SECONDS", "600")),
+            classification_rules=Path(env["CASEWORKS_CLASSIFICATION_RULES"])
+            if env.get("CASEWORKS_CLASSIFICATION_RULES") else None,
             extra={k: v for k, v in env.items() if k.startswith("CASEWORKS_")},
         )

@@ -8,8 +8,8 @@ from flask import Flask, Response, jsonify
 from engine.bootstrap import build
 from engine.context import Context
 from engine.settings import Settings
-from webapp import errors
-from webapp.api import cases, work_items
+from webapp import errors, ui
+from webapp.api import cases, documents, work_items
 from webapp.api.common import TokenCache
 from webapp.openapi import document
 
@@ -20,7 +20,8 @@ def create_app(settings: Settings | None = None, *, context: Context | None = No
     """Build the Flask app around an engine context (built from settings unless one is given)."""
     ctx = context or build(settings, **build_args)
     app = Flask(__name__)
-    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
+    # Uploads may be as large as capture allows (plus the multipart envelope); JSON bodies stay small.
+    app.config["MAX_CONTENT_LENGTH"] = max(MAX_BODY, ctx.settings.max_upload_bytes + 64 * 1024)
     app.config["JSON_SORT_KEYS"] = False
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["caseworks"] = ctx
@@ -28,6 +29,8 @@ def create_app(settings: Settings | None = None, *, context: Context | None = No
     errors.install(app)
     app.register_blueprint(cases.bp)
     app.register_blueprint(work_items.bp)
+    app.register_blueprint(documents.bp)
+    ui.register(app, ctx)
     spec = document()
 
     @app.get("/healthz")

@@ -10,8 +10,10 @@ from typing import Any, Callable
 
 from engine.bootstrap import build
 from engine.bpmn.loader import DefinitionError
+from engine.bpmn.validate import validate_paths
 from engine.context import Context
 from engine.db import connect, upgrade
+from engine.demo import load_demo, print_credentials
 from engine.errors import CaseworksError
 from engine.services.auth import create_token, ensure_user
 from engine.services.scheduler import BackgroundWorker
@@ -67,8 +69,6 @@ def cmd_user_add(args: argparse.Namespace) -> int:
 
 
 def cmd_processes_validate(args: argparse.Namespace) -> int:
-    from engine.bpmn.validate import validate_paths  # noqa: PLC0415
-
     paths = [Path(p) for p in args.paths] or [Settings.from_env().processes_dir]
     problems = validate_paths(paths)
     for problem in problems:
@@ -81,8 +81,6 @@ def cmd_processes_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from engine.demo import load_demo, print_credentials  # noqa: PLC0415
-
     print_credentials(load_demo(_context(args)))
     return 0
 

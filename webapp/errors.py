@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException
 from engine import errors as e
 
 STATUS: list[tuple[type[e.CaseworksError], int]] = [
+    (e.DocumentTooLarge, 413),
     (e.NotFound, 404),
     (e.ValidationFailed, 422),
     (e.Conflict, 409),

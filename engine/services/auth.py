@@ -18,10 +18,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset({"*"}),
     "designer": frozenset({"case.read", "process.read", "work.read"}),
     "backoffice": frozenset({"case.read", "case.create", "interaction.log", "message.send", "work.read",
-                             "work.claim", "work.complete"}),
-    "frontoffice": frozenset({"case.read", "case.create", "interaction.log", "message.send"}),
+                             "work.claim", "work.complete", "document.upload"}),
+    "frontoffice": frozenset({"case.read", "case.create", "interaction.log", "message.send", "document.upload"}),
     "integration": frozenset({"case.read", "case.create", "interaction.log", "message.send", "work.read",
-                              "work.claim", "work.complete", "case.retry"}),
+                              "work.claim", "work.complete", "case.retry", "document.upload"}),
 }
 
 

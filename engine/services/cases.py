@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from engine import search
 from engine.context import Context
 from engine.errors import Conflict, IdempotencyConflict, ValidationFailed
-from engine.models import Case, CaseStatus, Counter, Event, Interaction, ProcessInstance, User, WorkItem
+from engine.models import Case, CaseStatus, Counter, Document, Event, Interaction, ProcessInstance, User, WorkItem
 from engine.services.instances import (
     CASE_DEFAULTS,
     OPEN_STATES,
@@ -29,6 +29,7 @@ from engine.services.instances import (
     load_instance,
     run_and_apply,
 )
+from engine.services.checklist import checklist_of
 from engine.services.parties import Customer, resolve_party
 from engine.validation import schema_errors
 
@@ -150,6 +151,7 @@ def case_view(session: Session, case: Any, *, instance: Any = None, tasks: list[
     if instance is None:
         instance = session.scalar(select(ProcessInstance).where(ProcessInstance.case_id == case.id))
     party = case.party
+    docs = _documents(session, case.id) if session is not None else []
     return {
         "reference": case.reference,
         "case_type": case.case_type,
@@ -165,12 +167,22 @@ def case_view(session: Session, case: Any, *, instance: Any = None, tasks: list[
                         "assignee": t.assignee_id and _username(session, t.assignee_id),
                         "due_at": iso(t.due_at), "state": t.state} for t in tasks],
         "waiting_for": list(instance.waiting_messages or []) if instance else [],
+        "documents": docs,
+        "checklist": checklist_of(case.data or {}, [d["doc_type"] for d in docs
+                                                    if d["status"] == "indexed" and d["confident"]]),
+        "flags": [flag for d in docs for flag in d["flags"]],
         "incident": instance.incident if instance else None,
         "sla_due_at": iso(case.sla_due_at),
         "created_at": iso(case.created_at),
         "updated_at": iso(case.updated_at),
         "closed_at": iso(case.closed_at),
     }
+
+
+def _documents(session: Session, case_id: int) -> list[dict[str, Any]]:
+    rows = session.scalars(select(Document).where(Document.case_id == case_id).order_by(Document.id))
+    return [{"id": d.id, "filename": d.filename, "status": d.status, "doc_type": d.doc_type,
+             "confident": d.confident, "flags": d.flags, "error": d.error} for d in rows]
 
 
 def _username(session: Session, user_id: int) -> str | None:

@@ -18,11 +18,11 @@ from sqlalchemy import select, update
 from engine.context import Context
 from engine.errors import CaseworksError, ConcurrentUpdate
 from engine.models import Case, Job, JobStatus, ProcessInstance
+from engine.services import documents
 from engine.services.instances import RETRY_BACKOFF, load_instance, run_and_apply
 
 log = logging.getLogger("caseworks.scheduler")
 WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
-LOCK_FOR = timedelta(minutes=5)
 
 
 def due_instances(ctx: Context, limit: int = 100) -> list[int]:
@@ -68,7 +68,10 @@ def _retry_instance(ctx: Context, payload: dict[str, Any]) -> None:
         raise RuntimeError(snapshot.incident)
 
 
-JOB_HANDLERS: dict[str, Callable[[Context, dict[str, Any]], None]] = {"retry_instance": _retry_instance}
+JOB_HANDLERS: dict[str, Callable[[Context, dict[str, Any]], None]] = {
+    "retry_instance": _retry_instance,
+    documents.CAPTURE_JOB: documents.capture_job,
+}
 
 
 def run_due_jobs(ctx: Context, limit: int = 20, handlers: dict[str, Callable[..., None]] | None = None) -> int:
@@ -93,7 +96,9 @@ def _take(ctx: Context, job_id: int) -> bool:
         result = session.execute(update(Job).where(Job.id == job_id, (
             (Job.status == JobStatus.PENDING.value) |
             ((Job.status == JobStatus.RUNNING.value) & (Job.locked_until < now))))
-            .values(status=JobStatus.RUNNING.value, locked_by=WORKER_ID, locked_until=now + LOCK_FOR,
+            .values(status=JobStatus.RUNNING.value, locked_by=WORKER_ID,
+                    # longer than capture's wall-time limit: a job still held is still being worked on
+                    locked_until=now + timedelta(seconds=ctx.settings.job_lock_seconds),
                     attempts=Job.attempts + 1).execution_options(synchronize_session=False))
         return result.rowcount == 1  # type: ignore[attr-defined]
 
@@ -132,27 +137,40 @@ def tick(ctx: Context) -> tuple[int, int]:
 
 
 class BackgroundWorker:
-    """The in-process worker of the embedded default: a daemon thread ticking every ``interval`` seconds."""
+    """The worker: one thread fires due timers, another runs jobs, each every ``interval`` seconds.
+
+    Two threads, so a long capture (OCR of a thick scan) never delays a reminder or an SLA escalation.
+    ``run_forever`` runs both until ``stop`` (the ``caseworks worker`` command); ``start`` runs them in the
+    background (the in-process worker of ``caseworks serve``)."""
 
     def __init__(self, ctx: Context, interval: float = 1.0) -> None:
         self.ctx = ctx
         self.interval = interval
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self.run_forever, name="caseworks-worker", daemon=True)
-        self._thread.start()
+        for name, step in (("timers", fire_due_timers), ("jobs", run_due_jobs)):
+            thread = threading.Thread(target=self._loop, args=(step,), name=f"caseworks-{name}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
 
     def run_forever(self) -> None:
+        self.start()
+        while not self._stop.is_set():
+            self._stop.wait(0.5)
+        self.stop()
+
+    def _loop(self, step: Callable[[Context], int]) -> None:
         while not self._stop.is_set():
             try:
-                tick(self.ctx)
-            except Exception:  # noqa: BLE001 - keep ticking; the failure is logged
-                log.exception("scheduler tick failed")
+                step(self.ctx)
+            except Exception:  # noqa: BLE001 - keep going; the failure is logged
+                log.exception("background step %s failed", step.__name__)
             self._stop.wait(self.interval)
 
     def stop(self) -> None:
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+        for thread in self._threads:
+            if thread is not threading.current_thread():
+                thread.join(timeout=30)

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from engine.context import Context
 from engine.errors import (
@@ -17,6 +17,7 @@ from engine.errors import (
     WorkItemNotFound,
 )
 from engine.models import Case, User, WorkItem, WorkItemState
+from engine.services import intake
 from engine.services.auth import Principal
 from engine.services.cases import iso, validate_form
 from engine.services.instances import OPEN_STATES, add_event, load_instance, run_and_apply
@@ -34,12 +35,14 @@ class WorkFilter:
     limit: int = 100
 
 
-def item_view(item: WorkItem, case: Case, assignee: str | None, form: dict[str, Any] | None = None,
+def item_view(item: WorkItem, case: Case | None, assignee: str | None, form: dict[str, Any] | None = None,
               include_form: bool = False) -> dict[str, Any]:
     view = {
         "id": item.id, "name": item.name, "title": item.title, "queue": item.queue, "state": item.state,
         "assignee": assignee, "priority": item.priority, "due_at": iso(item.due_at),
-        "case_reference": case.reference, "case_type": case.case_type, "status_text": case.status_text,
+        "kind": item.kind, "document_id": item.document_id,
+        "case_reference": case.reference if case else None, "case_type": case.case_type if case else None,
+        "status_text": case.status_text if case else None,
         "created_at": iso(item.created_at), "claimed_at": iso(item.claimed_at),
         "completed_at": iso(item.completed_at),
     }
@@ -50,9 +53,10 @@ def item_view(item: WorkItem, case: Case, assignee: str | None, form: dict[str, 
 
 
 def list_work_items(ctx: Context, f: WorkFilter) -> list[dict[str, Any]]:
-    query = (select(WorkItem, Case, User.username).join(Case, Case.id == WorkItem.case_id)
+    query = (select(WorkItem, Case, User.username).outerjoin(Case, Case.id == WorkItem.case_id)
              .outerjoin(User, User.id == WorkItem.assignee_id)
              .order_by(WorkItem.due_at.is_(None), WorkItem.due_at, WorkItem.priority.desc(), WorkItem.id)
+             .options(lazyload(Case.party))  # an eager inner join to parties would drop items without a case
              .limit(f.limit))
     query = query.where(WorkItem.state == f.state) if f.state else query.where(WorkItem.state.in_(OPEN_STATES))
     if f.queue:
@@ -71,8 +75,9 @@ def list_work_items(ctx: Context, f: WorkFilter) -> list[dict[str, Any]]:
         return [item_view(item, case, username) for item, case, username in session.execute(query)]
 
 
-def _load(session: Session, item_id: int) -> tuple[WorkItem, Case]:
-    row = session.execute(select(WorkItem, Case).join(Case, Case.id == WorkItem.case_id)
+def _load(session: Session, item_id: int) -> tuple[WorkItem, Case | None]:
+    row = session.execute(select(WorkItem, Case).outerjoin(Case, Case.id == WorkItem.case_id)
+                          .options(lazyload(Case.party))
                           .where(WorkItem.id == item_id)).first()
     if row is None:
         raise WorkItemNotFound(f"no work item {item_id}")
@@ -86,9 +91,16 @@ def _username(session: Session, user_id: int | None) -> str | None:
 def get_work_item(ctx: Context, item_id: int) -> dict[str, Any]:
     with ctx.read() as session:
         item, case = _load(session, item_id)
-        loaded = load_instance(ctx, session, case)
-        form = loaded.definition.form(item.name, item.form_file)
-        return item_view(item, case, _username(session, item.assignee_id), form, include_form=True)
+        return item_view(item, case, _username(session, item.assignee_id), _form(ctx, session, item, case),
+                         include_form=True)
+
+
+def _form(ctx: Context, session: Session, item: WorkItem, case: Case | None) -> dict[str, Any] | None:
+    """A BPMN task's form comes from its process version; document intake items have built-in forms."""
+    if item.kind != "task":
+        return intake.FORMS[item.kind]
+    assert case is not None
+    return load_instance(ctx, session, case).definition.form(item.name, item.form_file)
 
 
 def _check_four_eyes(session: Session, item: WorkItem, who: Principal) -> None:
@@ -189,8 +201,7 @@ def _complete_once(ctx: Context, item_id: int, data: dict[str, Any], who: Princi
             raise _explain_conflict(session, item_id, who)
         _check_queue(item, who)
         _check_four_eyes(session, item, who)
-        loaded = load_instance(ctx, session, case)
-        validate_form(loaded.definition.form(item.name, item.form_file), data)
+        validate_form(_form(ctx, session, item, case), data)
         now = ctx.clock.now()
         result = session.execute(
             update(WorkItem).where(WorkItem.id == item_id, WorkItem.state.in_(OPEN_STATES))
@@ -198,10 +209,16 @@ def _complete_once(ctx: Context, item_id: int, data: dict[str, Any], who: Princi
                     assignee_id=who.user_id).execution_options(synchronize_session=False))
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise _explain_conflict(session, item_id, who)
-        add_event(session, case.id, "work_item_completed", who.username,
+        add_event(session, item.case_id, "work_item_completed", who.username,
                   {"work_item": item_id, "task": item.name, "title": item.title, "data": data}, now)
-        run_and_apply(ctx, session, loaded, who.username,
-                      lambda parsed, state, ctx_case: ctx.runtime.complete_task(parsed, state, item.task_id, data,
-                                                                                ctx_case))
-        return {**item_view(item, case, who.username), "state": COMPLETED, "completed_at": iso(now),
-                "status_text": case.status_text}
+        if item.kind != "task":
+            intake.complete_item(ctx, session, item, data, who.username)
+        else:
+            assert case is not None
+            run_and_apply(ctx, session, load_instance(ctx, session, case), who.username,
+                          lambda parsed, state, ctx_case: ctx.runtime.complete_task(parsed, state, item.task_id, data,
+                                                                                    ctx_case))
+        view = {**item_view(item, case, who.username), "state": COMPLETED, "completed_at": iso(now)}
+    if item.kind != "task" and item.document_id is not None:
+        intake.after_capture(ctx, item.document_id)  # carry on as capture would have: link, checklist, message
+    return view

@@ -1,0 +1,161 @@
+"""Documents: accept an upload durably, capture it in the background, and show what was read.
+
+An upload answers only after the bytes are in the blob store and the document row and its capture job are
+committed together, so nothing accepted is ever lost. The job runs capture in a bounded child process
+(``capture.sandbox``); a killed worker leaves the job to be taken again, and a document already indexed is
+never indexed twice.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from capture import CaptureError, CaptureResult, LimitExceeded, precheck
+from capture.sandbox import run_isolated
+from engine import search
+from engine.context import Context
+from engine.errors import DocumentTooLarge, InvalidDocument, NotFound
+from engine.models import Case, Document, DocumentPage, DocumentStatus, Job
+from engine.services import intake
+from engine.services.instances import add_event, load_case
+
+CAPTURE_JOB = "capture_document"
+
+
+@dataclass(frozen=True)
+class Upload:
+    filename: str
+    data: bytes
+    channel: str = "api"
+    reference: str | None = None  # None: the inbox
+
+
+def iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def upload(ctx: Context, up: Upload, actor: str) -> tuple[dict[str, Any], bool]:
+    """Store and queue a document; returns its view and whether it is new (False: a duplicate upload)."""
+    try:
+        media_type = precheck(up.data, ctx.capture_limits)
+    except LimitExceeded as err:
+        raise DocumentTooLarge(str(err), details={"file": err.code}) from err
+    except CaptureError as err:
+        raise InvalidDocument(str(err), details={"file": getattr(err, "code", "invalid")}) from err
+    key = ctx.blobs.put(up.data)  # content-addressed: storing first is safe, a retry stores nothing new
+    with ctx.write() as session:
+        case = load_case(session, up.reference) if up.reference else None
+        case_id = case.id if case else None
+        duplicate = session.scalar(select(Document).where(
+            Document.sha256 == key, Document.case_id.is_(None) if case_id is None else Document.case_id == case_id))
+        if duplicate is not None:
+            return document_view(session, duplicate), False
+        now = ctx.clock.now()
+        doc = Document(sha256=key, case_id=case_id, filename=_safe_name(up.filename), media_type=media_type,
+                       size=len(up.data), channel=up.channel, uploaded_by=actor, status=DocumentStatus.QUEUED.value,
+                       fields=[], flags=[], created_at=now, updated_at=now)
+        session.add(doc)
+        session.flush()
+        session.add(Job(kind=CAPTURE_JOB, payload={"document_id": doc.id}, run_at=now, created_at=now))
+        add_event(session, case_id, "document_received", actor,
+                  {"document_id": doc.id, "filename": doc.filename, "channel": up.channel}, now)
+        return document_view(session, doc), True
+
+
+def _safe_name(name: str) -> str:
+    base = name.replace("\\", "/").rsplit("/", 1)[-1].strip() or "document"
+    return "".join(c for c in base if c.isprintable())[:200]
+
+
+def document_view(session: Session, doc: Document) -> dict[str, Any]:
+    reference = session.scalar(select(Case.reference).where(Case.id == doc.case_id)) if doc.case_id else None
+    return {
+        "id": doc.id, "status": doc.status, "filename": doc.filename, "media_type": doc.media_type,
+        "size": doc.size, "sha256": doc.sha256, "doc_type": doc.doc_type, "confidence": doc.confidence,
+        "confident": doc.confident, "pages": doc.page_count, "ocr_pages": doc.ocr_pages, "fields": doc.fields,
+        "flags": doc.flags, "case_reference": reference, "error": doc.error, "channel": doc.channel,
+        "uploaded_by": doc.uploaded_by, "created_at": iso(doc.created_at), "processed_at": iso(doc.processed_at),
+    }
+
+
+def _load(session: Session, document_id: int) -> Document:
+    doc = session.get(Document, document_id)
+    if doc is None:
+        raise NotFound(f"no document {document_id}")
+    return doc
+
+
+def get_document(ctx: Context, document_id: int) -> dict[str, Any]:
+    with ctx.read() as session:
+        return document_view(session, _load(session, document_id))
+
+
+def get_content(ctx: Context, document_id: int) -> tuple[bytes, str, str]:
+    """The original bytes, its media type and file name."""
+    with ctx.read() as session:
+        doc = _load(session, document_id)
+        key, media_type, filename = doc.sha256, doc.media_type, doc.filename
+    return ctx.blobs.get(key), media_type, filename
+
+
+def page_words(ctx: Context, document_id: int, number: int) -> dict[str, Any]:
+    with ctx.read() as session:
+        page = session.scalar(select(DocumentPage).where(DocumentPage.document_id == document_id,
+                                                         DocumentPage.number == number))
+        if page is None:
+            raise NotFound(f"document {document_id} has no page {number}")
+        return {"number": page.number, "width": page.width, "height": page.height, "ocr": page.ocr,
+                "rotation": page.rotation, "text": page.text, "words": page.words}
+
+
+# -- the capture job ---------------------------------------------------------------------------------------
+def capture_job(ctx: Context, payload: dict[str, Any]) -> None:
+    """Read the document (in a bounded child process), store what was read, then link and act on it."""
+    document_id = int(payload["document_id"])
+    with ctx.write() as session:
+        doc = _load(session, document_id)
+        if doc.status == DocumentStatus.INDEXED.value:
+            return  # done before (a retried or duplicated job): exactly once
+        doc.status, doc.updated_at = DocumentStatus.PROCESSING.value, ctx.clock.now()
+        key = doc.sha256
+    result = run_isolated(ctx.blobs.get(key), ctx.capture_limits, ctx.capture_rules)
+    with ctx.write() as session:
+        doc = _load(session, document_id)
+        if doc.status == DocumentStatus.INDEXED.value:
+            return  # another worker finished it while this one was reading
+        if result.ok:
+            _store(ctx, session, doc, result)
+        else:
+            _fail(ctx, session, doc, result)
+    if result.ok:
+        intake.after_capture(ctx, document_id)
+
+
+def _store(ctx: Context, session: Session, doc: Document, result: CaptureResult) -> None:
+    now = ctx.clock.now()
+    session.execute(delete(DocumentPage).where(DocumentPage.document_id == doc.id))
+    session.add_all(DocumentPage(document_id=doc.id, number=p.number, text=p.text, ocr=p.source == "ocr",
+                                 rotation=p.orientation, width=p.width, height=p.height,
+                                 words=[[w.text, *w.box, round(w.conf, 1)] for w in p.words]) for p in result.pages)
+    c = result.classification
+    doc.doc_type, doc.confidence, doc.confident = c.doc_type, round(c.confidence, 3), c.confident
+    doc.fields = [{"name": f.name, "value": f.value, "raw": f.raw, "page": f.page, "box": list(f.box),
+                   "confidence": round(f.confidence, 3)} for f in result.fields]
+    doc.page_count, doc.ocr_pages = len(result.pages), result.ocr_page_count
+    doc.text, doc.error = result.text, None
+    doc.status, doc.updated_at, doc.processed_at = DocumentStatus.INDEXED.value, now, now
+    search.index(session, "document", str(doc.id), doc.case_id, f"{doc.filename} {c.doc_type}", result.text)
+    add_event(session, doc.case_id, "document_indexed", "capture",
+              {"document_id": doc.id, "doc_type": c.doc_type, "confidence": doc.confidence, "pages": doc.page_count,
+               "ocr_pages": doc.ocr_pages}, now)
+
+
+def _fail(ctx: Context, session: Session, doc: Document, result: CaptureResult) -> None:
+    now = ctx.clock.now()
+    doc.status, doc.error, doc.updated_at, doc.processed_at = DocumentStatus.FAILED.value, result.error, now, now
+    add_event(session, doc.case_id, "document_failed", "capture",
+              {"document_id": doc.id, "reason": result.error, "code": result.error_code}, now)

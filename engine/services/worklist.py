@@ -1,0 +1,232 @@
+"""What the back office and the designers look at: the worklist with its tabs, "get next", and process versions
+in use with their diagram state (read models over the same tables the service verbs write; claims still go
+through ``work.claim``, so the one-winner rule holds)."""
+from __future__ import annotations
+
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+from sqlalchemy import and_, case as sql_case, func, or_, select, true
+from sqlalchemy.orm import Session
+
+from engine.bpmn.loader import ProcessDefinition
+from engine.bpmn.validate import validate_paths
+from engine.context import Context
+from engine.errors import Conflict, NotFound, PermissionDenied
+from engine.models import Case, Event, Party, ProcessInstance, ProcessVersion, User, WorkItem, WorkItemState
+from engine.services import work
+from engine.services.auth import Principal
+from engine.services.instances import OPEN_STATES, load_case
+
+VIEWS = ("mine", "queues", "unassigned", "overdue")
+SORTS = ("due", "priority")
+READY = WorkItemState.READY.value
+NEXT_CANDIDATES = 25
+
+
+@dataclass(frozen=True)
+class WorklistQuery:
+    view: str = "queues"
+    sort: str = "due"
+    queue: str | None = None
+    limit: int = 100
+
+
+def _in_my_queues(who: Principal) -> Any:
+    """A user in a team works that team's queues; one in no team (a small installation) works every queue."""
+    return WorkItem.queue.in_(who.team_queues) if who.team_queues else true()
+
+
+def _view_condition(view: str, who: Principal, now: Any) -> Any:
+    mine = WorkItem.assignee_id == who.user_id
+    if view == "mine":
+        return mine
+    if view == "unassigned":
+        return and_(WorkItem.assignee_id.is_(None), _in_my_queues(who))
+    if view == "overdue":
+        return and_(WorkItem.due_at < now, or_(mine, _in_my_queues(who)))
+    return _in_my_queues(who)
+
+
+def _order(sort: str) -> list[Any]:
+    if sort == "priority":
+        return [WorkItem.priority.desc(), WorkItem.due_at.is_(None), WorkItem.due_at, WorkItem.id]
+    return [WorkItem.due_at.is_(None), WorkItem.due_at, WorkItem.priority.desc(), WorkItem.id]
+
+
+_ROW = (WorkItem.id, WorkItem.name, WorkItem.title, WorkItem.queue, WorkItem.state, WorkItem.priority,
+        WorkItem.due_at, WorkItem.kind, WorkItem.claimed_at, WorkItem.created_at, WorkItem.document_id,
+        Case.reference, Case.case_type, Case.status_text, Party.name.label("customer"),
+        User.username.label("assignee"))
+
+
+def _rows(query: Any) -> Any:
+    return (query.outerjoin(Case, Case.id == WorkItem.case_id).outerjoin(Party, Party.id == Case.party_id)
+            .outerjoin(User, User.id == WorkItem.assignee_id))
+
+
+def worklist(ctx: Context, who: Principal, q: WorklistQuery) -> list[dict[str, Any]]:
+    """One tab of the worklist, sorted by due date (default) or priority."""
+    who.require("work.read")
+    now = ctx.clock.now()
+    query = _rows(select(*_ROW)).where(WorkItem.state.in_(OPEN_STATES), _view_condition(q.view, who, now))
+    if q.queue:
+        query = query.where(WorkItem.queue == q.queue)
+    query = query.order_by(*_order(q.sort)).limit(q.limit)
+    with ctx.read() as session:
+        return [dict(row._mapping) for row in session.execute(query)]
+
+
+def worklist_counts(ctx: Context, who: Principal) -> dict[str, int]:
+    """How many open items each tab holds, in one query."""
+    who.require("work.read")
+    now = ctx.clock.now()
+    sums = [func.coalesce(func.sum(sql_case((_view_condition(v, who, now), 1), else_=0)), 0).label(v) for v in VIEWS]
+    with ctx.read() as session:
+        row = session.execute(select(*sums).where(WorkItem.state.in_(OPEN_STATES))).one()
+    return {v: int(getattr(row, v)) for v in VIEWS}
+
+
+def my_queues(ctx: Context, who: Principal) -> list[str]:
+    """The queues a user can filter on: their team's, or every queue that has open work."""
+    if who.team_queues:
+        return sorted(who.team_queues)
+    with ctx.read() as session:
+        return sorted(session.scalars(select(WorkItem.queue).where(WorkItem.state.in_(OPEN_STATES)).distinct()))
+
+
+def get_next(ctx: Context, who: Principal) -> dict[str, Any] | None:
+    """Claim the most urgent unclaimed item in the user's queues: overdue first, then higher priority, then the
+    earliest due. Each candidate is claimed through ``work.claim`` (one winner); one lost to a colleague, or one
+    the four-eyes rule keeps from this user, is skipped. None when nothing is left."""
+    who.require("work.claim")
+    now = ctx.clock.now()
+    query = (select(WorkItem.id).where(WorkItem.state == READY, WorkItem.assignee_id.is_(None), _in_my_queues(who))
+             .order_by(sql_case((WorkItem.due_at < now, 0), else_=1), WorkItem.priority.desc(),
+                       WorkItem.due_at.is_(None), WorkItem.due_at, WorkItem.id)
+             .limit(NEXT_CANDIDATES))
+    with ctx.read() as session:
+        candidates = list(session.scalars(query))
+    for item_id in candidates:
+        try:
+            return work.claim(ctx, item_id, who)
+        except (Conflict, PermissionDenied, NotFound):
+            continue  # taken meanwhile, cancelled, or not this user's to take (four eyes): the next one
+    return None
+
+
+# -- process versions and diagrams ---------------------------------------------------------------------------
+def process_versions(ctx: Context) -> list[dict[str, Any]]:
+    """Every stored version of every process, newest first per process, with how many instances run on it."""
+    current = {ctx.processes.version_id(d) for d in ctx.processes.definitions()}
+    running = func.sum(sql_case((ProcessInstance.completed.is_(False), 1), else_=0))
+    query = (select(ProcessVersion.id, ProcessVersion.process_key, ProcessVersion.name, ProcessVersion.version,
+                    ProcessVersion.created_at, func.count(ProcessInstance.id).label("total"),
+                    func.coalesce(running, 0).label("running"))
+             .outerjoin(ProcessInstance, ProcessInstance.process_version_id == ProcessVersion.id)
+             .group_by(ProcessVersion.id).order_by(ProcessVersion.process_key, ProcessVersion.id.desc()))
+    with ctx.read() as session:
+        rows = [dict(r._mapping) for r in session.execute(query)]
+    for row in rows:
+        row["current"] = row["id"] in current
+        row["total"], row["running"] = int(row["total"]), int(row["running"])
+    return rows
+
+
+def version_definition(ctx: Context, version_id: int) -> ProcessDefinition:
+    with ctx.read() as session:
+        return ctx.processes.by_version_id(session, version_id)
+
+
+def diagram_xml(definition: ProcessDefinition) -> bytes:
+    """The .bpmn file that defines the process (the first one when none names it)."""
+    files = definition.bpmn_files()
+    if not files:
+        raise NotFound(f"process '{definition.key}' has no .bpmn file")
+    marker = f'id="{definition.process_id}"'.encode()
+    return next((raw for raw in files.values() if marker in raw), next(iter(files.values())))
+
+
+def running_cases(ctx: Context, version_id: int, limit: int = 20) -> list[dict[str, Any]]:
+    query = (select(Case.reference, Case.status, Case.status_text, Case.stage, Case.updated_at)
+             .join(ProcessInstance, ProcessInstance.case_id == Case.id)
+             .where(ProcessInstance.process_version_id == version_id, ProcessInstance.completed.is_(False))
+             .order_by(Case.id.desc()).limit(limit))
+    with ctx.read() as session:
+        return [dict(r._mapping) for r in session.execute(query)]
+
+
+_PROBLEMS: dict[str, list[dict[str, Any]]] = {}
+_PROBLEMS_LOCK = threading.Lock()
+
+
+def validation_problems(definition: ProcessDefinition, services: Any = None) -> list[dict[str, Any]]:
+    """``caseworks processes validate`` on the stored files of a version (cached: a version never changes)."""
+    cached = _PROBLEMS.get(definition.version)
+    if cached is not None:
+        return cached
+    with tempfile.TemporaryDirectory(prefix="caseworks-validate-") as tmp:
+        folder = Path(tmp) / definition.key
+        for name, raw in definition.files.items():
+            target = folder / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(raw)
+        problems = [{"file": Path(p.file).relative_to(folder).as_posix() if p.file.startswith(str(folder))
+                     else Path(p.file).name, "line": p.line, "message": p.message}
+                    for p in validate_paths([folder], services)]
+    with _PROBLEMS_LOCK:
+        _PROBLEMS[definition.version] = problems
+    return problems
+
+
+def case_diagram(ctx: Context, reference: str) -> dict[str, Any]:
+    """Which version a case runs on and its diagram state: element ids done, current (open user tasks) and
+    waiting (catch events and receive tasks for an awaited message)."""
+    with ctx.read() as session:
+        case = load_case(session, reference)
+        instance = session.scalar(select(ProcessInstance).where(ProcessInstance.case_id == case.id))
+        if instance is None:
+            raise NotFound(f"case '{reference}' has no process instance")
+        definition = ctx.processes.by_version_id(session, instance.process_version_id)
+        done = _done_elements(session, case.id)
+        current = sorted(set(session.scalars(select(WorkItem.name).where(
+            WorkItem.case_id == case.id, WorkItem.state.in_(OPEN_STATES), WorkItem.kind == "task"))))
+        waiting = list(instance.waiting_messages or [])
+        version_id, completed = instance.process_version_id, instance.completed
+    return {"version_id": version_id, "process_key": definition.key, "completed": completed,
+            "done": sorted(done - set(current)), "current": current,
+            "waiting": _message_catchers(diagram_xml(definition), waiting)}
+
+
+def _done_elements(session: Session, case_id: int) -> set[str]:
+    rows = session.execute(select(Event.kind, Event.payload).where(
+        Event.case_id == case_id, Event.kind.in_(("step_completed", "work_item_completed"))))
+    return {str(payload.get("task")) for _kind, payload in rows if payload and payload.get("task")}
+
+
+BPMN_NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL"}
+
+
+def _message_catchers(xml: bytes, names: list[str]) -> list[str]:
+    """Ids of the receive tasks and message catch events that wait for one of the named messages."""
+    if not names:
+        return []
+    try:
+        root = etree.fromstring(xml, parser=etree.XMLParser(resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError:
+        return []
+    ids = {m.get("id") for m in root.xpath("//bpmn:message", namespaces=BPMN_NS) if m.get("name") in names}
+    found = [e.get("id") for e in root.xpath("//bpmn:receiveTask", namespaces=BPMN_NS) if e.get("messageRef") in ids]
+    found += [d.getparent().get("id") for d in root.xpath("//bpmn:messageEventDefinition", namespaces=BPMN_NS)
+              if d.get("messageRef") in ids and etree.QName(d.getparent()).localname != "endEvent"
+              and etree.QName(d.getparent()).localname != "intermediateThrowEvent"]
+    return sorted(set(found))
+
+
+__all__ = ["VIEWS", "SORTS", "WorklistQuery", "worklist", "worklist_counts", "my_queues", "get_next",
+           "process_versions", "version_definition", "diagram_xml", "running_cases", "validation_problems",
+           "case_diagram"]

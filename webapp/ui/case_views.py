@@ -1,0 +1,61 @@
+"""The case page, a document's original, a process version's diagram, and logging an interaction on a case."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, flash, redirect, request, url_for
+
+from engine.errors import ValidationFailed
+from engine.services import cases, documents, worklist
+from webapp.ui.base import bp
+from webapp.ui.case_page import render_case
+from webapp.ui.security import ctx, page, safe_next, user
+
+INTERACTION_DEFAULTS = {"channel": "phone", "direction": "inbound"}
+
+
+@bp.get("/cases/<reference>", endpoint="case_page")
+@page("case.read")
+def case_page(reference: str) -> Any:
+    return render_case(reference)
+
+
+@bp.get("/documents/<int:document_id>/content")
+@page("case.read")
+def document_content(document_id: int) -> Response:
+    data, media_type, filename = documents.get_content(ctx(), document_id)
+    response = Response(data, mimetype=media_type)
+    safe_name = filename.replace('"', "").replace("\r", "").replace("\n", "")
+    response.headers["Content-Disposition"] = f'inline; filename="{safe_name}"'
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
+    return response
+
+
+@bp.get("/processes/versions/<int:version_id>/diagram.bpmn")
+@page("case.read", "process.read")
+def diagram(version_id: int) -> Response:
+    definition = worklist.version_definition(ctx(), version_id)
+    return Response(worklist.diagram_xml(definition), mimetype="application/xml",
+                    headers={"Cache-Control": "private, max-age=3600"})
+
+
+@bp.post("/cases/<reference>/interactions")
+@page("interaction.log")
+def log_interaction(reference: str) -> Any:
+    return log_and_return(reference, safe_next(request.form.get("back")) or url_for("ui.case_page", reference=reference))
+
+
+def log_and_return(reference: str, back: str) -> Any:
+    """Log a call, e-mail or visit on the case, then go back to where the form was (desk or case page)."""
+    cmd = cases.LogInteraction(reference=reference,
+                               channel=request.form.get("channel", INTERACTION_DEFAULTS["channel"]),
+                               direction=request.form.get("direction", INTERACTION_DEFAULTS["direction"]),
+                               summary=request.form.get("summary", ""))
+    try:
+        logged = cases.log_interaction(ctx(), cmd, user().username)
+    except ValidationFailed as err:
+        problems = "; ".join(f"{k} {v}" for k, v in (err.details or {}).items())
+        flash(f"The interaction was not logged: {problems or err.message}.", "error")
+        return redirect(back, code=303)
+    flash(f"{logged['channel'].capitalize()} logged on {reference}.", "success")
+    return redirect(back, code=303)

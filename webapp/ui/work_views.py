@@ -1,0 +1,99 @@
+"""The back-office worklist: tabs (mine, my queues, unassigned, overdue), sorting, claim / release, "Get next",
+and completing a work item from its form (through the same service verbs as the REST API)."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, request, url_for
+
+from engine.errors import ValidationFailed
+from engine.services import work, worklist
+from webapp.ui import forms
+from webapp.ui.case_page import item_url, render_case, task_panel
+from webapp.ui.base import bp, render
+from webapp.ui.security import ctx, page, safe_next, user
+
+VIEW_LABELS = {"mine": "My items", "queues": "My team's queues", "unassigned": "Unassigned", "overdue": "Overdue"}
+PAGE_SIZE, MAX_PAGE = 100, 500
+
+
+def _query() -> worklist.WorklistQuery:
+    view = request.args.get("view", "queues")
+    sort = request.args.get("sort", "due")
+    try:
+        limit = min(MAX_PAGE, max(1, int(request.args.get("limit", PAGE_SIZE))))
+    except ValueError:
+        limit = PAGE_SIZE
+    return worklist.WorklistQuery(view=view if view in worklist.VIEWS else "queues",
+                                  sort=sort if sort in worklist.SORTS else "due",
+                                  queue=request.args.get("queue") or None, limit=limit)
+
+
+@bp.get("/work", endpoint="worklist")
+@page("work.read")
+def worklist_page() -> Any:
+    who, q = user(), _query()
+    items = worklist.worklist(ctx(), who, q)
+    return render("ui/work.html", q=q, items=items, counts=worklist.worklist_counts(ctx(), who),
+                  queues=worklist.my_queues(ctx(), who), views=VIEW_LABELS, more=len(items) == q.limit)
+
+
+def _back(default: str) -> str:
+    return safe_next(request.form.get("back")) or default
+
+
+@bp.post("/work/next")
+@page("work.claim")
+def get_next() -> Any:
+    item = worklist.get_next(ctx(), user())
+    if item is None:
+        flash("Nothing is waiting in your queues right now.", "info")
+        return redirect(url_for("ui.worklist"), code=303)
+    flash(f"You have '{item['title']}'" + (f" on {item['case_reference']}." if item["case_reference"] else "."),
+          "success")
+    return redirect(item_url(item), code=303)
+
+
+@bp.post("/work/items/<int:item_id>/claim")
+@page("work.claim")
+def claim(item_id: int) -> Any:
+    item = work.claim(ctx(), item_id, user())
+    flash(f"You claimed '{item['title']}'.", "success")
+    return redirect(_back(item_url(item)), code=303)
+
+
+@bp.post("/work/items/<int:item_id>/release")
+@page("work.claim")
+def release(item_id: int) -> Any:
+    item = work.release(ctx(), item_id, user())
+    flash(f"You released '{item['title']}'; it is back in the '{item['queue']}' queue.", "info")
+    return redirect(_back(url_for("ui.worklist")), code=303)
+
+
+@bp.get("/work/items/<int:item_id>")
+@page("work.read", "case.read")
+def item_page(item_id: int) -> Any:
+    item = work.get_work_item(ctx(), item_id)
+    if item["case_reference"]:
+        return redirect(item_url(item))
+    return render("ui/item.html", panel=task_panel(item))
+
+
+@bp.post("/work/items/<int:item_id>/complete")
+@page("work.complete")
+def complete(item_id: int) -> Any:
+    who = user()
+    who.require("work.complete")
+    item = work.get_work_item(ctx(), item_id)
+    data = forms.parse(item["form"], request.form)
+    try:
+        done = work.complete(ctx(), item_id, data, who)
+    except ValidationFailed as err:
+        state = {item_id: (request.form.to_dict(flat=False), err.details or {}, err.message)}
+        if item["case_reference"]:
+            return render_case(item["case_reference"], state, status=422)
+        return render("ui/item.html", 422, panel=task_panel(item, state))
+    flash(f"'{done['title']}' is done.", "success")
+    if done["case_reference"]:
+        return redirect(url_for("ui.case_page", reference=done["case_reference"]), code=303)
+    return redirect(url_for("ui.worklist"), code=303)
