@@ -4,6 +4,8 @@ from __future__ import annotations
 from capture import Limits, default_rules, load_rules
 from engine.blobs import open_store
 from engine.bpmn.loader import ProcessDefinition
+from engine.celery_jobs import CeleryDispatcher, make_app
+from engine.jobs import Dispatcher, PollingDispatcher
 from engine.bpmn.runner import ProcessRuntime
 from engine.bpmn.scripting import ServiceRegistry
 from engine.clock import Clock, SystemClock
@@ -12,6 +14,12 @@ from engine.db import connect, ensure_schema
 from engine.handlers import default_services
 from engine.processes import ProcessRegistry
 from engine.settings import Settings
+
+
+def _dispatcher(settings: Settings) -> Dispatcher:
+    if settings.celery_broker:
+        return CeleryDispatcher(make_app(settings.celery_broker))
+    return PollingDispatcher()
 
 
 def build(settings: Settings | None = None, *, clock: Clock | None = None, services: ServiceRegistry | None = None,
@@ -31,7 +39,7 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None, servi
     limits = Limits(max_bytes=settings.max_upload_bytes, max_pages=settings.max_pages)
     ctx = Context(settings=settings, db=db, clock=clock, processes=processes, services=services,
                   runtime=ProcessRuntime(clock, services), blobs=open_store(settings.home, settings.extra),
-                  capture_limits=limits, capture_rules=rules)
+                  capture_limits=limits, capture_rules=rules, jobs=_dispatcher(settings))
     with ctx.write() as session:
         processes.load(session, clock.now(), definitions)
     return ctx

@@ -16,6 +16,7 @@ from engine.bpmn.scripting import ServiceRegistry
 from engine.clock import Clock
 from engine.db import Database
 from engine.errors import ConcurrentUpdate
+from engine.jobs import Dispatcher
 from engine.processes import ProcessRegistry
 from engine.settings import Settings
 
@@ -31,6 +32,7 @@ class Context:
     blobs: BlobStore
     capture_limits: Limits
     capture_rules: ClassificationRules
+    jobs: Dispatcher
 
     @contextmanager
     def write(self) -> Iterator[Session]:

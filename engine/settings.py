@@ -21,6 +21,7 @@ class Settings:
     max_pages: int = 100
     classification_rules: Path | None = None  # None: the rules shipped in capture/rules/
     job_lock_seconds: float = 600.0  # a job held longer than this by a worker is taken to be abandoned
+    celery_broker: str = ""  # e.g. redis://127.0.0.1:6379/0: push jobs to `caseworks worker` processes
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -54,6 +55,7 @@ class Settings:
             max_upload_bytes=int(float(env.get("CASEWORKS_MAX_UPLOAD_MB", "25")) * 1024 * 1024),
             max_pages=int(env.get("CASEWORKS_MAX_PAGES", "100")),
             job_lock_seconds=float(env.get("CASEWORKS_JOB_LOCK_SECONDS", "600")),
+            celery_broker=env.get("CASEWORKS_CELERY_BROKER", ""),
             classification_rules=Path(env["CASEWORKS_CLASSIFICATION_RULES"])
             if env.get("CASEWORKS_CLASSIFICATION_RULES") else None,
             extra={k: v for k, v in env.items() if k.startswith("CASEWORKS_")},

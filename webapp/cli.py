@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any, Callable
 
+from engine import celery_jobs
 from engine.bootstrap import build
 from engine.bpmn.loader import DefinitionError
 from engine.bpmn.validate import validate_paths
@@ -16,7 +17,7 @@ from engine.db import connect, upgrade
 from engine.demo import load_demo, print_credentials
 from engine.errors import CaseworksError
 from engine.services.auth import create_token, ensure_user
-from engine.services.scheduler import BackgroundWorker
+from engine.services.scheduler import BackgroundWorker, run_job
 from engine.settings import Settings
 from webapp import server
 
@@ -34,15 +35,27 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-
     ctx = _context(args)
-    worker = BackgroundWorker(ctx, args.interval)
-    signal.signal(signal.SIGTERM, lambda *_: worker.stop())
+    sweeper = BackgroundWorker(ctx, args.interval)  # timers, and the sweep for jobs whose message was lost
+    signal.signal(signal.SIGTERM, lambda *_: sweeper.stop())
+    broker = ctx.settings.celery_broker
+    if broker:
+        print(f"Caseworks worker: jobs from Celery at {broker.split('@')[-1]}, timers every {args.interval}s",
+              flush=True)
+        sweeper.start()
+        signal.signal(signal.SIGTERM, signal.default_int_handler)  # Celery shuts down on KeyboardInterrupt
+        try:
+            celery_jobs.worker_main(celery_jobs.make_app(broker, runner=lambda job_id: run_job(ctx, job_id)))
+        except KeyboardInterrupt:
+            pass
+        finally:
+            sweeper.stop()
+        return 0
     print(f"Caseworks worker: timers and jobs every {args.interval}s", flush=True)
     try:
-        worker.run_forever()
+        sweeper.run_forever()
     except KeyboardInterrupt:
-        worker.stop()
+        sweeper.stop()
     return 0
 
 

@@ -60,10 +60,14 @@ def upload(ctx: Context, up: Upload, actor: str) -> tuple[dict[str, Any], bool]:
                        fields=[], flags=[], created_at=now, updated_at=now)
         session.add(doc)
         session.flush()
-        session.add(Job(kind=CAPTURE_JOB, payload={"document_id": doc.id}, run_at=now, created_at=now))
+        job = Job(kind=CAPTURE_JOB, payload={"document_id": doc.id}, run_at=now, created_at=now)
+        session.add(job)
         add_event(session, case_id, "document_received", actor,
                   {"document_id": doc.id, "filename": doc.filename, "channel": up.channel}, now)
-        return document_view(session, doc), True
+        session.flush()
+        view, job_id = document_view(session, doc), job.id
+    ctx.jobs.dispatch([job_id])  # after the commit: a worker never sees a job before its document
+    return view, True
 
 
 def _safe_name(name: str) -> str:

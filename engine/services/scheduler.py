@@ -82,12 +82,15 @@ def run_due_jobs(ctx: Context, limit: int = 20, handlers: dict[str, Callable[...
             ((Job.status == JobStatus.PENDING.value) & (Job.run_at <= now)) |
             ((Job.status == JobStatus.RUNNING.value) & (Job.locked_until < now)))  # a killed worker's job
             .order_by(Job.run_at).limit(limit)))
-    done = 0
-    for job_id in ids:
-        if _take(ctx, job_id):
-            _run(ctx, job_id, handlers)
-            done += 1
-    return done
+    return sum(run_job(ctx, job_id, handlers) for job_id in ids)
+
+
+def run_job(ctx: Context, job_id: int, handlers: dict[str, Callable[..., None]] | None = None) -> bool:
+    """Run one job now if nobody else holds it (a pushed message; the sweep may have got there first)."""
+    if not _take(ctx, job_id):
+        return False
+    _run(ctx, job_id, handlers or JOB_HANDLERS)
+    return True
 
 
 def _take(ctx: Context, job_id: int) -> bool:

@@ -16,11 +16,12 @@ from sqlalchemy.orm import Session
 from engine.bpmn.loader import ProcessDefinition
 from engine.bpmn.validate import validate_paths
 from engine.context import Context
-from engine.errors import Conflict, NotFound, PermissionDenied
+from engine.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from engine.models import Case, Event, Party, ProcessInstance, ProcessVersion, User, WorkItem, WorkItemState
 from engine.services import work
 from engine.services.auth import Principal
 from engine.services.instances import OPEN_STATES, load_case
+from engine.ui_models import SavedFilter
 
 VIEWS = ("mine", "queues", "unassigned", "overdue")
 SORTS = ("due", "priority")
@@ -117,6 +118,46 @@ def get_next(ctx: Context, who: Principal) -> dict[str, Any] | None:
         except (Conflict, PermissionDenied, NotFound):
             continue  # taken meanwhile, cancelled, or not this user's to take (four eyes): the next one
     return None
+
+
+# -- saved filters ------------------------------------------------------------------------------------------
+MAX_SAVED_FILTERS = 20
+
+
+def saved_filters(ctx: Context, who: Principal) -> list[dict[str, Any]]:
+    with ctx.read() as session:
+        rows = session.scalars(select(SavedFilter).where(SavedFilter.user_id == who.user_id).order_by(SavedFilter.name))
+        return [{"id": f.id, "name": f.name, "view": f.view, "sort": f.sort, "queue": f.queue} for f in rows]
+
+
+def save_filter(ctx: Context, who: Principal, name: str, q: WorklistQuery) -> dict[str, Any]:
+    """Save (or overwrite, by name) the user's current worklist view."""
+    who.require("work.read")
+    name = name.strip()
+    if not name or len(name) > 80:
+        raise ValidationFailed("the filter needs a name", details={"name": "1 to 80 characters"})
+    if q.view not in VIEWS or q.sort not in SORTS:
+        raise ValidationFailed("not a worklist view", details={"view": f"one of {', '.join(VIEWS)}"})
+    with ctx.write() as session:
+        row = session.scalar(select(SavedFilter).where(SavedFilter.user_id == who.user_id, SavedFilter.name == name))
+        if row is None:
+            count = session.scalar(select(func.count(SavedFilter.id)).where(SavedFilter.user_id == who.user_id))
+            if (count or 0) >= MAX_SAVED_FILTERS:
+                raise ValidationFailed(f"you have {MAX_SAVED_FILTERS} saved filters; delete one first",
+                                       details={"name": "too many saved filters"})
+            row = SavedFilter(user_id=who.user_id, name=name, created_at=ctx.clock.now(), view=q.view, sort=q.sort)
+            session.add(row)
+        row.view, row.sort, row.queue = q.view, q.sort, q.queue
+        session.flush()
+        return {"id": row.id, "name": row.name, "view": row.view, "sort": row.sort, "queue": row.queue}
+
+
+def delete_filter(ctx: Context, who: Principal, filter_id: int) -> None:
+    with ctx.write() as session:
+        row = session.get(SavedFilter, filter_id)
+        if row is None or row.user_id != who.user_id:
+            raise NotFound(f"you have no saved filter {filter_id}")
+        session.delete(row)
 
 
 # -- process versions and diagrams ---------------------------------------------------------------------------
@@ -228,5 +269,6 @@ def _message_catchers(xml: bytes, names: list[str]) -> list[str]:
 
 
 __all__ = ["VIEWS", "SORTS", "WorklistQuery", "worklist", "worklist_counts", "my_queues", "get_next",
+           "saved_filters", "save_filter", "delete_filter",
            "process_versions", "version_definition", "diagram_xml", "running_cases", "validation_problems",
            "case_diagram"]
