@@ -60,6 +60,8 @@ def test_inbox_pdf_naming_a_case_is_linked_and_ticks_the_checklist(api, ctx):
     assert case["checklist"]["missing"] == ["repair_estimate"] and case["status"] == "waiting"
     linked = [e for e in api.get(f"/api/v1/cases/{ref}/timeline").json["items"] if e["kind"] == "document_linked"]
     assert [e["payload"]["doc_type"] for e in linked] == ["claim_form"]
+    hits = api.get("/api/v1/search?q=rear-end collision junction").json["items"]  # words only in the PDF
+    assert [(h["kind"], h["ref"], h["case_reference"]) for h in hits] == [("document", str(doc["id"]), ref)]
 
 
 def test_complete_checklist_moves_the_process_on(api, ctx):
