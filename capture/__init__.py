@@ -9,7 +9,12 @@ For the engine:
 - ``process(data, limits=..., rules=...)`` is the same in the calling process, raising
   ``CaptureError`` subclasses: for trusted input and tests;
 - rules: ``load_rules(path)`` or ``default_rules()``; ``result.classification.confident`` False
-  means a person must check the type.
+  means a person must check the type;
+- for a viewer: ``render_page_isolated(data, n, limits, width=1240) -> PNG bytes`` of page ``n``
+  in the same kind of bounded child, with the aspect ratio of the page's reference raster (a box
+  maps to the PNG times ``width / page.width``); it raises ``PageNotFound`` (404) for a page the
+  document lacks and the ``DocumentError`` subclasses above otherwise. ``render_page`` is the
+  same in the calling process.
 """
 
 from .classify import ClassificationRules, TypeRule, classify, default_rules, load_rules
@@ -25,16 +30,19 @@ from .errors import (
     LimitExceeded,
     NoTextFound,
     OcrUnavailable,
+    PageNotFound,
     PasswordProtected,
     ReaderFailed,
     RulesError,
     TooManyPages,
     UnsupportedDocument,
+    error_from_code,
 )
 from .model import DOCUMENT_TYPES, Box, CaptureResult, Classification, Field, Limits, Page, Word
 from .pdf import page_needs_ocr
 from .pipeline import process
-from .sandbox import run_isolated
+from .render import render_page
+from .sandbox import render_page_isolated, run_isolated
 from .sniff import SUPPORTED as SUPPORTED_MEDIA_TYPES
 from .sniff import precheck, sniff
 
@@ -43,7 +51,8 @@ __all__ = [
     "Box", "CaptureError", "CaptureResult", "Classification", "ClassificationRules",
     "CorruptDocument", "DocumentError", "DocumentTooLarge", "EmptyDocument", "Field",
     "ImageTooLarge", "LimitExceeded", "Limits", "NoTextFound", "OcrUnavailable", "Page",
-    "PasswordProtected", "ReaderFailed", "RulesError", "TooManyPages", "TypeRule",
-    "UnsupportedDocument", "Word", "classify", "default_rules", "load_rules", "page_needs_ocr",
-    "precheck", "process", "run_isolated", "sniff",
+    "PageNotFound", "PasswordProtected", "ReaderFailed", "RulesError", "TooManyPages", "TypeRule",
+    "UnsupportedDocument", "Word", "classify", "default_rules", "error_from_code", "load_rules",
+    "page_needs_ocr", "precheck", "process", "render_page", "render_page_isolated", "run_isolated",
+    "sniff",
 ]

@@ -1,7 +1,8 @@
 """Why a document could not be captured: one exception class per reason, each with a user-facing message.
 
 The engine maps these to HTTP in one place: a ``LimitExceeded`` is a 413, any other
-``DocumentError`` a 422, ``OcrUnavailable`` a 503 (the machine, not the document, is at fault).
+``DocumentError`` a 422, ``OcrUnavailable`` a 503 (the machine, not the document, is at fault),
+``PageNotFound`` a 404 (the document is fine, the page asked for does not exist).
 Every class carries a stable ``code`` so a failed ``CaptureResult`` (for example from the
 sandbox, where exceptions cannot cross the process boundary) can be mapped the same way.
 """
@@ -77,6 +78,13 @@ class OcrUnavailable(CaptureError):
     code = "ocr_unavailable"
 
 
+class PageNotFound(CaptureError):
+    """A page was asked for (``render_page``) that the document does not have: not a document
+    error, the document itself may be fine (404)."""
+
+    code = "page_not_found"
+
+
 class RulesError(ValueError):
     """A classification rules file is invalid; the message names the file and the entry."""
 
@@ -88,3 +96,14 @@ LIMIT_ERROR_CODES: frozenset[str] = frozenset(
 
 RETRYABLE_ERROR_CODES: frozenset[str] = frozenset({OcrUnavailable.code})
 """Error codes where the document may be fine and a later retry may succeed."""
+
+
+def error_from_code(code: str, message: str) -> CaptureError:
+    """The exception a ``code`` names (as a failed result or the sandbox carries it), with
+    ``message``; an unknown code is a ``ReaderFailed``."""
+    classes: list[type[CaptureError]] = [CaptureError]
+    for cls in classes:
+        if cls.code == code:
+            return cls(message)
+        classes.extend(cls.__subclasses__())
+    return ReaderFailed(message)

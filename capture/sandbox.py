@@ -1,4 +1,5 @@
-"""``run_isolated``: capture in a child process with bounded memory, CPU and wall time.
+"""``run_isolated`` and ``render_page_isolated``: capture, or one page's picture, in a child
+process with bounded memory, CPU and wall time.
 
 Why a child process: under a memory cap PDFium aborts the whole process (SIGABRT) instead of
 raising, and a 400 MP image makes Tesseract take 1.5 GiB. In a child (``python -m
@@ -17,10 +18,12 @@ import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from .classify import ClassificationRules
-from .errors import CaptureError, ReaderFailed
+from .errors import CaptureError, PageNotFound, ReaderFailed, error_from_code
 from .model import CaptureResult, Limits
+from .render import DEFAULT_WIDTH, MAX_WIDTH
 from .sniff import precheck
 
 log = logging.getLogger(__name__)
@@ -28,6 +31,7 @@ log = logging.getLogger(__name__)
 WORKER_COMMAND: tuple[str, ...] = (sys.executable, "-m", "capture.worker")
 _PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent)
 _CANNOT_READ = "The document could not be read"
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 def run_isolated(data: bytes, limits: Limits, rules: ClassificationRules, *,
@@ -40,29 +44,84 @@ def run_isolated(data: bytes, limits: Limits, rules: ClassificationRules, *,
         media_type: str | None = precheck(data, limits)  # cheap: refuse before paying for a process
     except CaptureError as err:
         return CaptureResult.failed(err.code, str(err))
+    header = {"limits": limits.to_dict(), "rules": rules.to_dict(), "rules_source": rules.source}
+    answer = _run_child(command, header, data, limits)
+    if answer is None:
+        return CaptureResult.failed(ReaderFailed.code, _too_long(limits), media_type)
+    return _result(*answer, media_type)
+
+
+def render_page_isolated(data: bytes, page: int, limits: Limits, *, width: int = DEFAULT_WIDTH,
+                         command: Sequence[str] | None = None) -> bytes:
+    """PNG bytes of page ``page`` (1-based), ``width`` pixels wide, drawn in a bounded child process.
+
+    What ``capture.render.render_page`` does, for untrusted bytes: the same limits as
+    ``run_isolated``, and a crash, a kill or a timeout of the child is a ``ReaderFailed``.
+
+    Size: the PNG is ``width`` x ``round(width * page.height / page.width)`` pixels, ``page``
+    being the ``Page`` capture returned (within a pixel for PDFs). A box ``(x, y, w, h)`` of that
+    page (word or field, in reference pixels) is at ``(x, y, w, h) * width / page.width`` on it.
+
+    Orientation: PDF pages are drawn as displayed (their /Rotate applied), photos upright (EXIF
+    orientation applied), exactly as the boxes are. A scanned page that OCR found turned
+    (``Page.orientation``) is drawn as scanned, not turned, so its boxes still fit; a viewer
+    rotates image and overlay together by ``orientation`` degrees clockwise to show it upright.
+
+    Raises ``PageNotFound`` for a page the document does not have (404); ``LimitExceeded``
+    subclasses for input over ``limits`` or a PNG over ``limits.max_pixels`` (413); other
+    ``DocumentError`` subclasses (``CorruptDocument``, ``UnsupportedDocument``, ``EmptyDocument``,
+    ``PasswordProtected``, ``ReaderFailed``) for what cannot be read (422); every message is fit
+    for the user. ``ValueError`` for a ``width`` outside 1..MAX_WIDTH (a caller's mistake).
+    ``command`` replaces the worker command line, as for ``run_isolated``.
+    """
+    if not 1 <= width <= MAX_WIDTH:
+        raise ValueError(f"width must be between 1 and {MAX_WIDTH} pixels, got {width!r}")
+    precheck(data, limits)  # refuse before paying for a process
+    if page < 1:
+        raise PageNotFound(f"There is no page {page}: pages are numbered from 1.")
+    header = {"task": "render", "limits": limits.to_dict(), "page": page, "width": width}
+    answer = _run_child(command, header, data, limits)
+    if answer is None:
+        raise ReaderFailed(_too_long(limits))
+    returncode, out, stderr = answer
+    if returncode != 0 or not out:
+        log.warning("render worker ended with status %s; stderr: %s", returncode, _tail(stderr))
+        raise ReaderFailed(f"{_CANNOT_READ}: {_why(returncode)}.")
+    try:
+        size = int.from_bytes(out[:8], "big")
+        status = json.loads(out[8:8 + size])
+        png = out[8 + size:]
+        if status.get("ok") is True and png.startswith(_PNG_SIGNATURE):
+            return png
+        error = error_from_code(str(status["error_code"]), str(status["error"]))
+    except (ValueError, KeyError, TypeError, AttributeError) as bad:
+        log.warning("render worker answered garbage (%s); stderr: %s", bad, _tail(stderr))
+        raise ReaderFailed(f"{_CANNOT_READ}: the reader gave an unreadable answer.") from None
+    raise error
+
+
+def _run_child(command: Sequence[str] | None, header: dict[str, Any], data: bytes,
+               limits: Limits) -> tuple[int, bytes, bytes] | None:
+    """Run one worker job: (exit status, stdout, stderr), or None when it ran out of wall time."""
+    encoded = json.dumps(header).encode("utf-8")
     proc = subprocess.Popen(
         list(command or WORKER_COMMAND), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, env=_child_env(), start_new_session=True,
     )
     try:
-        out, stderr = proc.communicate(_job(data, limits, rules), timeout=limits.max_wall_seconds)
+        out, stderr = proc.communicate(len(encoded).to_bytes(8, "big") + encoded + data,
+                                       timeout=limits.max_wall_seconds)
     except subprocess.TimeoutExpired:
         _kill_group(proc)
         proc.communicate()
-        return CaptureResult.failed(
-            ReaderFailed.code,
-            f"{_CANNOT_READ}: reading took longer than the {limits.max_wall_seconds:.0f} s allowed.",
-            media_type,
-        )
+        return None
     finally:
         _kill_group(proc)  # tesseract grandchildren of a crashed worker must not linger
-    return _result(proc.returncode, out, stderr, media_type)
+    return proc.returncode, out, stderr
 
 
-def _job(data: bytes, limits: Limits, rules: ClassificationRules) -> bytes:
-    header = json.dumps({"limits": limits.to_dict(), "rules": rules.to_dict(),
-                         "rules_source": rules.source}).encode("utf-8")
-    return len(header).to_bytes(8, "big") + header + data
+def _too_long(limits: Limits) -> str:
+    return f"{_CANNOT_READ}: reading took longer than the {limits.max_wall_seconds:.0f} s allowed."
 
 
 def _child_env() -> dict[str, str]:

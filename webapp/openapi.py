@@ -15,7 +15,7 @@ def _resp(description: str, schema: dict[str, Any] | None = None) -> dict[str, A
 
 def _errors(*codes: int) -> dict[str, Any]:
     text = {400: "Malformed JSON", 401: "Missing or invalid token", 403: "Role not allowed",
-            404: "Unknown resource", 409: "Conflict", 422: "Validation failed (field-level details)"}
+            404: "Unknown resource", 409: "Conflict", 413: "Too large", 422: "Validation failed (field-level details)"}
     return {str(c): _resp(text[c], ERROR) for c in (401, 403, *codes)}
 
 
@@ -117,6 +117,21 @@ def document() -> dict[str, Any]:
             "/api/v1/cases/{reference}/retry": {"post": _op(
                 "Run the failed step of a case in status 'incident' again", {"200": _resp("Retried", CASE)},
                 404, 409, params=[REF])},
+            "/api/v1/search": {"get": _op("Full-text search over cases, interactions and documents",
+                                          {"200": _resp("Ranked hits with snippets")}, 422, params=[_q("q"), _q("limit", "integer")])},
+            "/api/v1/documents": {"post": _op(
+                "Upload to the inbox (multipart field 'file'); 202 once stored and queued, 200 for a duplicate",
+                {"202": _resp("Accepted"), "200": _resp("Duplicate")}, 413, 422)},
+            "/api/v1/cases/{reference}/documents": {"post": _op(
+                "Upload to a case (multipart field 'file')", {"202": _resp("Accepted"), "200": _resp("Duplicate")},
+                404, 413, 422, params=[REF])},
+            "/api/v1/documents/{id}": {"get": _op("A document: status, type, confidence, pages, fields, case",
+                                                  {"200": _resp("The document")}, 404, params=[ITEM])},
+            "/api/v1/documents/{id}/content": {"get": _op("The original bytes", {"200": _resp("The original")}, 404,
+                                                          params=[ITEM])},
+            "/api/v1/documents/{id}/pages/{n}.png": {"get": _op(
+                "A page image (boxes scale by width / page width)", {"200": _resp("PNG")}, 404, 422,
+                params=[ITEM, _p("n", "integer"), _q("width", "integer")])},
             "/api/v1/work-items": {"get": _op(
                 "The worklist", {"200": _resp("Items", {"type": "object", "properties": {
                     "items": {"type": "array", "items": WORK_ITEM}}})}, 422,

@@ -7,18 +7,20 @@ never indexed twice.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from capture import CaptureError, CaptureResult, LimitExceeded, precheck
+from capture import CaptureError, CaptureResult, LimitExceeded, PageNotFound, precheck, render_page_isolated
 from capture.sandbox import run_isolated
 from engine import search
 from engine.context import Context
-from engine.errors import DocumentTooLarge, InvalidDocument, NotFound
+from engine.errors import DocumentTooLarge, InvalidDocument, NotFound, ValidationFailed
 from engine.models import Case, Document, DocumentPage, DocumentStatus, Job
 from engine.services import intake
 from engine.services.instances import add_event, load_case
@@ -104,6 +106,41 @@ def get_content(ctx: Context, document_id: int) -> tuple[bytes, str, str]:
         doc = _load(session, document_id)
         key, media_type, filename = doc.sha256, doc.media_type, doc.filename
     return ctx.blobs.get(key), media_type, filename
+
+
+PAGE_LIMITS_WALL_SECONDS = 30.0
+_png_cache: "OrderedDict[tuple[str, int, int], bytes]" = OrderedDict()
+_png_lock = threading.Lock()
+
+
+def page_png(ctx: Context, document_id: int, number: int, width: int = 1240) -> bytes:
+    """The page as a PNG ``width`` pixels wide, drawn in a bounded child process (untrusted bytes).
+
+    Field and word boxes scale onto it by ``width / page.width``. Pages are cached per process (a viewer
+    asks for the same page again and again; a render costs a child process)."""
+    if not 100 <= width <= 4000:
+        raise ValidationFailed("invalid width", details={"width": "must be 100..4000 pixels"})
+    with ctx.read() as session:
+        key = _load(session, document_id).sha256
+    cache_key = (key, number, width)
+    with _png_lock:
+        if cache_key in _png_cache:
+            _png_cache.move_to_end(cache_key)
+            return _png_cache[cache_key]
+    limits = replace(ctx.capture_limits, max_wall_seconds=PAGE_LIMITS_WALL_SECONDS)
+    try:
+        png = render_page_isolated(ctx.blobs.get(key), number, limits, width=width)
+    except PageNotFound as err:
+        raise NotFound(str(err)) from err
+    except LimitExceeded as err:
+        raise DocumentTooLarge(str(err)) from err
+    except CaptureError as err:
+        raise InvalidDocument(str(err)) from err
+    with _png_lock:
+        _png_cache[cache_key] = png
+        while len(_png_cache) > 64:
+            _png_cache.popitem(last=False)
+    return png
 
 
 def page_words(ctx: Context, document_id: int, number: int) -> dict[str, Any]:

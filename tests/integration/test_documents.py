@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from PIL import Image
 
 from engine.bpmn.loader import read_process_dir
 from engine.services import scheduler
@@ -90,6 +91,14 @@ def test_scanned_payslip_on_a_loan_is_ocred_with_net_pay_iban_and_an_income_flag
     assert fields["net_pay"] == "2512.34 EUR" and fields["iban"] == "DE89370400440532013000"
     net_pay = next(f for f in doc["fields"] if f["name"] == "net_pay")
     assert net_pay["page"] == 1 and net_pay["box"][2] > 0  # where it stands on the page, for the viewer
+    page = api.get(f"/api/v1/documents/{doc['id']}/pages/1").json
+    png = api.get(f"/api/v1/documents/{doc['id']}/pages/1.png?width=620")
+    assert png.status_code == 200 and png.mimetype == "image/png"
+    shown = Image.open(io.BytesIO(png.data))
+    assert shown.width == 620 and abs(shown.height - round(620 * page["height"] / page["width"])) <= 1
+    x, y, w, h = (round(v * 620 / page["width"]) for v in net_pay["box"])
+    assert shown.convert("L").crop((x, y, x + w, y + h)).getextrema()[0] < 128  # the box lands on ink
+    assert api.get(f"/api/v1/documents/{doc['id']}/pages/2.png").status_code == 404
     case = api.get(f"/api/v1/cases/{loan['reference']}").json
     assert [f["kind"] for f in case["flags"]] == ["income_mismatch"]  # 2,512.34 vs 3,200 declared
     hits = api.get("/api/v1/search?q=ACME Manufacturing").json["items"]

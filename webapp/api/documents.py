@@ -5,7 +5,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from engine.errors import ValidationFailed
 from engine.services import documents
-from webapp.api.common import ctx, principal, requires
+from webapp.api.common import ctx, int_arg, principal, requires
 
 bp = Blueprint("documents", __name__)
 
@@ -54,3 +54,12 @@ def get_content(document_id: int) -> Response:
 @requires("case.read")
 def get_page(document_id: int, number: int) -> Response:
     return jsonify(documents.page_words(ctx(), document_id, number))
+
+
+@bp.get("/api/v1/documents/<int:document_id>/pages/<int:number>.png")
+@requires("case.read")
+def get_page_image(document_id: int, number: int) -> Response:
+    width = int_arg("width", 1240, 100, 4000)
+    response = Response(documents.page_png(ctx(), document_id, number, width), mimetype="image/png")
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
