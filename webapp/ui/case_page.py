@@ -62,4 +62,5 @@ def render_case(reference: str, state: TaskState | None = None, status: int = 20
         panels = [task_panel(work.get_work_item(ctx(), t["id"]), state) for t in view["open_tasks"]]
     return render("ui/case.html", status, case=view, panels=panels, documents=_documents(view),
                   timeline=cases.timeline(ctx(), reference, limit=TIMELINE_LIMIT),
-                  diagram=worklist.case_diagram(ctx(), reference), diagram_ready=assets.available("bpmn-js"))
+                  diagram=worklist.case_diagram(ctx(), reference),
+                  diagram_ready=assets.available("bpmn-js", ctx().settings))

@@ -12,6 +12,7 @@ from webapp.ui.case_page import render_case
 from webapp.ui.security import ctx, page, safe_next, user
 
 INTERACTION_DEFAULTS = {"channel": "phone", "direction": "inbound"}
+SANDBOX = "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
 
 
 @bp.get("/cases/<reference>", endpoint="case_page")
@@ -27,7 +28,9 @@ def document_content(document_id: int) -> Response:
     response = Response(data, mimetype=media_type)
     safe_name = filename.replace('"', "").replace("\r", "").replace("\n", "")
     response.headers["Content-Disposition"] = f'inline; filename="{safe_name}"'
-    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    if media_type != "application/pdf":  # Chromium will not show a PDF in a sandboxed document
+        response.headers["Content-Security-Policy"] = SANDBOX
     return response
 
 
@@ -42,7 +45,8 @@ def diagram(version_id: int) -> Response:
 @bp.post("/cases/<reference>/interactions")
 @page("interaction.log")
 def log_interaction(reference: str) -> Any:
-    return log_and_return(reference, safe_next(request.form.get("back")) or url_for("ui.case_page", reference=reference))
+    back = safe_next(request.form.get("back")) or url_for("ui.case_page", reference=reference)
+    return log_and_return(reference, back)
 
 
 def log_and_return(reference: str, back: str) -> Any:

@@ -27,4 +27,4 @@ def designer_version(version_id: int) -> Any:
     return render("ui/designer_version.html", definition=definition, version=row,
                   problems=worklist.validation_problems(definition, ctx().services),
                   running=worklist.running_cases(ctx(), version_id), files=sorted(definition.files),
-                  diagram_ready=assets.available("bpmn-js"))
+                  diagram_ready=assets.available("bpmn-js", ctx().settings))

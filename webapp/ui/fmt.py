@@ -120,3 +120,9 @@ def timeline_detail(entry: dict[str, Any]) -> str:
         if p.get(key):
             return str(p[key])
     return ""
+
+
+def shown(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Timeline entries worth a person's attention: a passed gateway is routing, not news."""
+    return [e for e in entries if not (e.get("kind") == "step_completed"
+                                       and "Gateway" in str((e.get("payload") or {}).get("type", "")))]

@@ -35,7 +35,31 @@ def worklist_page() -> Any:
     who, q = user(), _query()
     items = worklist.worklist(ctx(), who, q)
     return render("ui/work.html", q=q, items=items, counts=worklist.worklist_counts(ctx(), who),
-                  queues=worklist.my_queues(ctx(), who), views=VIEW_LABELS, more=len(items) == q.limit)
+                  queues=worklist.my_queues(ctx(), who), views=VIEW_LABELS, more=len(items) == q.limit,
+                  saved=worklist.saved_filters(ctx(), who))
+
+
+@bp.post("/work/filters")
+@page("work.read")
+def save_filter() -> Any:
+    """Save the current tab, sort and queue under a name (the same name again overwrites it)."""
+    q = worklist.WorklistQuery(view=request.form.get("view", "queues"), sort=request.form.get("sort", "due"),
+                               queue=request.form.get("queue") or None)
+    try:
+        saved = worklist.save_filter(ctx(), user(), request.form.get("name", ""), q)
+    except ValidationFailed as err:
+        flash(f"The filter was not saved: {'; '.join((err.details or {}).values()) or err.message}.", "error")
+        return redirect(url_for("ui.worklist", view=q.view, sort=q.sort, queue=q.queue), code=303)
+    flash(f"Saved the filter '{saved['name']}'.", "success")
+    return redirect(url_for("ui.worklist", view=q.view, sort=q.sort, queue=q.queue), code=303)
+
+
+@bp.post("/work/filters/<int:filter_id>/delete")
+@page("work.read")
+def delete_filter(filter_id: int) -> Any:
+    worklist.delete_filter(ctx(), user(), filter_id)
+    flash("The saved filter is deleted.", "info")
+    return redirect(url_for("ui.worklist"), code=303)
 
 
 def _back(default: str) -> str:
@@ -83,7 +107,6 @@ def item_page(item_id: int) -> Any:
 @page("work.complete")
 def complete(item_id: int) -> Any:
     who = user()
-    who.require("work.complete")
     item = work.get_work_item(ctx(), item_id)
     data = forms.parse(item["form"], request.form)
     try:

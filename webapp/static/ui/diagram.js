@@ -7,6 +7,36 @@
     return (el.dataset[name] || "").split(/\s+/).filter(Boolean);
   }
 
+  // Zoom buttons before the diagram (keyboard users cannot use the mouse wheel and drag).
+  function addToolbar(el, canvas) {
+    const bar = document.createElement("div");
+    bar.className = "diagram-tools";
+    bar.setAttribute("role", "toolbar");
+    bar.setAttribute("aria-label", "Diagram zoom");
+    [["Fit", "Fit the whole diagram", function () { canvas.zoom("fit-viewport", "auto"); }],
+     ["+", "Zoom in", function () { canvas.zoom(canvas.zoom() * 1.25); }],
+     ["\u2212", "Zoom out", function () { canvas.zoom(canvas.zoom() / 1.25); }]].forEach(function (spec) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.textContent = spec[0];
+      button.setAttribute("aria-label", spec[1]);
+      button.addEventListener("click", spec[2]);
+      bar.appendChild(button);
+    });
+    el.parentNode.insertBefore(bar, el);
+  }
+
+  function refitOnResize(el, canvas) {
+    let timer = null;
+    window.addEventListener("resize", function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        canvas.resized();
+        canvas.zoom("fit-viewport", "auto");
+      }, 150);
+    });
+  }
+
   async function render(el) {
     const viewer = new window.BpmnJS({ container: el });
     try {
@@ -28,6 +58,8 @@
       mark(ids(el, "waiting"), "cw-waiting");
       mark(ids(el, "current"), "cw-current");
       canvas.zoom("fit-viewport", "auto");
+      addToolbar(el, canvas);
+      refitOnResize(el, canvas);
       el.dataset.rendered = "true";
     } catch (err) {
       el.dataset.rendered = "error";
