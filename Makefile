@@ -36,7 +36,7 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $(NODE_STAMP)
 
-run: $(STAMP)
+run: $(STAMP) $(NODE_STAMP)
 	$(BIN)/caseworks demo
 	$(BIN)/caseworks serve --host 127.0.0.1 --port 8000
 

@@ -295,6 +295,20 @@ class DocumentPage(Base):
     height: Mapped[float | None]
 
 
+class SavedFilter(Base):
+    """A named worklist view of one user (tab, sort, queue), shown as a link above their worklist."""
+
+    __tablename__ = "saved_filters"
+    __table_args__ = (UniqueConstraint("user_id", "name", name="uq_saved_filter_name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    view: Mapped[str] = mapped_column(String(20))
+    sort: Mapped[str] = mapped_column(String(20))
+    queue: Mapped[str | None] = mapped_column(String(80))
+    created_at: Mapped[datetime]
+
+
 class Job(Base):
     """A durable background job, written in the same transaction as what it is about (an outbox)."""
 

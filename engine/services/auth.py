@@ -123,6 +123,6 @@ def authenticate_password(ctx: Context, username: str, password: str) -> Princip
 def principal_for(ctx: Context, username: str) -> Principal:
     with ctx.read() as session:
         user = session.scalar(select(User).where(User.username == username))
-        if user is None:
-            raise AuthenticationRequired(f"no user '{username}'")
+        if user is None or not user.active:
+            raise AuthenticationRequired(f"no active user '{username}'")
         return _principal(session, user)

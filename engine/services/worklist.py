@@ -17,11 +17,10 @@ from engine.bpmn.loader import ProcessDefinition
 from engine.bpmn.validate import validate_paths
 from engine.context import Context
 from engine.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from engine.models import Case, Event, Party, ProcessInstance, ProcessVersion, User, WorkItem, WorkItemState
+from engine.models import Case, Event, Party, ProcessInstance, ProcessVersion, SavedFilter, User, WorkItem, WorkItemState
 from engine.services import work
 from engine.services.auth import Principal
 from engine.services.instances import OPEN_STATES, load_case
-from engine.ui_models import SavedFilter
 
 VIEWS = ("mine", "queues", "unassigned", "overdue")
 SORTS = ("due", "priority")
