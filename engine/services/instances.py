@@ -104,11 +104,14 @@ def apply_snapshot(ctx: Context, session: Session, case: Case, instance: Process
         raise ConcurrentUpdate("someone else changed this case at the same time; reload and retry")
     _set_loaded(instance, values)
     values = case_fields(snapshot, now)
+    # What search sees (data and status text) often stays the same through a step: re-index only on change.
+    searchable_changed = values["data"] != case.data or values.get("status_text", case.status_text) != case.status_text
     conn.execute(_update_statement(CASES, frozenset(values)), {**values, "_id": case.id})
     _set_loaded(case, values)
     _sync_work_items(session, case, snapshot, now)
     add_events(session, event_rows(case.id, actor, snapshot, now))
-    index_case(session, case.id, case.reference, case.case_type, case.party, snapshot)
+    if searchable_changed:
+        index_case(session, case.id, case.reference, case.case_type, case.party, snapshot)
     if snapshot.incident_retryable and schedule_retries:
         session.add(Job(kind="retry_instance", payload={"case_id": case.id}, run_at=now + RETRY_BACKOFF[0],
                         created_at=now))

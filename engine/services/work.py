@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm import Session, joinedload, lazyload
 
 from engine.context import Context
 from engine.errors import (
@@ -20,7 +20,7 @@ from engine.models import Case, User, WorkItem, WorkItemState
 from engine.services import intake
 from engine.services.auth import Principal
 from engine.services.cases import iso, validate_form
-from engine.services.instances import OPEN_STATES, add_event, load_instance, run_and_apply
+from engine.services.instances import OPEN_STATES, Loaded, add_event, load_instance, run_and_apply
 
 READY, CLAIMED, COMPLETED = WorkItemState.READY.value, WorkItemState.CLAIMED.value, WorkItemState.COMPLETED.value
 
@@ -77,7 +77,7 @@ def list_work_items(ctx: Context, f: WorkFilter) -> list[dict[str, Any]]:
 
 def _load(session: Session, item_id: int) -> tuple[WorkItem, Case | None]:
     row = session.execute(select(WorkItem, Case).outerjoin(Case, Case.id == WorkItem.case_id)
-                          .options(lazyload(Case.party))
+                          .options(joinedload(Case.party, innerjoin=False))
                           .where(WorkItem.id == item_id)).first()
     if row is None:
         raise WorkItemNotFound(f"no work item {item_id}")
@@ -95,12 +95,13 @@ def get_work_item(ctx: Context, item_id: int) -> dict[str, Any]:
                          include_form=True)
 
 
-def _form(ctx: Context, session: Session, item: WorkItem, case: Case | None) -> dict[str, Any] | None:
+def _form(ctx: Context, session: Session, item: WorkItem, case: Case | None,
+          loaded: Loaded | None = None) -> dict[str, Any] | None:
     """A BPMN task's form comes from its process version; document intake items have built-in forms."""
     if item.kind != "task":
         return intake.FORMS[item.kind]
     assert case is not None
-    return load_instance(ctx, session, case).definition.form(item.name, item.form_file)
+    return (loaded or load_instance(ctx, session, case)).definition.form(item.name, item.form_file)
 
 
 def _check_four_eyes(session: Session, item: WorkItem, who: Principal) -> None:
@@ -201,7 +202,8 @@ def _complete_once(ctx: Context, item_id: int, data: dict[str, Any], who: Princi
             raise _explain_conflict(session, item_id, who)
         _check_queue(item, who)
         _check_four_eyes(session, item, who)
-        validate_form(_form(ctx, session, item, case), data)
+        loaded = load_instance(ctx, session, case) if item.kind == "task" and case is not None else None
+        validate_form(_form(ctx, session, item, case, loaded), data)
         now = ctx.clock.now()
         result = session.execute(
             update(WorkItem).where(WorkItem.id == item_id, WorkItem.state.in_(OPEN_STATES))
@@ -214,8 +216,8 @@ def _complete_once(ctx: Context, item_id: int, data: dict[str, Any], who: Princi
         if item.kind != "task":
             intake.complete_item(ctx, session, item, data, who.username)
         else:
-            assert case is not None
-            run_and_apply(ctx, session, load_instance(ctx, session, case), who.username,
+            assert loaded is not None
+            run_and_apply(ctx, session, loaded, who.username,
                           lambda parsed, state, ctx_case: ctx.runtime.complete_task(parsed, state, item.task_id, data,
                                                                                     ctx_case))
         view = {**item_view(item, case, who.username), "state": COMPLETED, "completed_at": iso(now)}
