@@ -1,7 +1,8 @@
 """The front-office desk's look-ups: find a customer from one search box, read all their cases with what each
 waits for, and one timeline across their cases (the calls and notes the desk logs are on it too).
 
-Logging a call is ``cases.log_interaction``; this module only reads."""
+Logging a call is ``cases.log_interaction``; the one thing written here is an internal note on a case (an event
+of kind ``note`` with its author, on the timeline, never shown to the customer)."""
 from __future__ import annotations
 
 import re
@@ -14,7 +15,8 @@ from engine.errors import NotFound
 from engine.models import Case, CaseStatus, Event, Party, PartyIdentifier, ProcessInstance, WorkItem
 from engine.services import cases
 from engine.services.auth import Principal
-from engine.services.instances import OPEN_STATES
+from engine.errors import ValidationFailed
+from engine.services.instances import OPEN_STATES, add_event, load_case
 from engine.services.parties import IDENTIFIER_KINDS, normalize
 
 REFERENCE = re.compile(r"^[A-Za-z]{3}-\d{4}-\d{6}$")
@@ -121,6 +123,22 @@ def customer_timeline(ctx: Context, who: Principal, party_id: int, limit: int = 
     return [{**timeline_entry(e), "case_reference": ref} for e, ref in rows]
 
 
+MAX_NOTE = 4000
+
+
+def add_note(ctx: Context, who: Principal, reference: str, text: str) -> dict[str, Any]:
+    """An internal note on the case by the signed-in user (anyone who may log interactions)."""
+    who.require("interaction.log")
+    text = (text or "").strip()
+    if not text or len(text) > MAX_NOTE:
+        raise ValidationFailed("a note needs some text", details={"text": f"1 to {MAX_NOTE} characters"})
+    with ctx.write() as session:
+        case = load_case(session, reference)
+        now = ctx.clock.now()
+        add_event(session, case.id, "note", who.username, {"text": text, "author": who.username}, now)
+    return {"reference": reference, "text": text, "author": who.username, "at": now}
+
+
 def timeline_entry(event: Event) -> dict[str, Any]:
     """The same shape as ``cases.timeline`` entries."""
     payload = event.payload or {}
@@ -132,4 +150,4 @@ def timeline_entry(event: Event) -> dict[str, Any]:
     return entry
 
 
-__all__ = ["find_customers", "customer", "customer_timeline", "identifier_candidates"]
+__all__ = ["find_customers", "customer", "customer_timeline", "identifier_candidates", "add_note"]

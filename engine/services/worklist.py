@@ -10,21 +10,23 @@ from pathlib import Path
 from typing import Any
 
 from lxml import etree
-from sqlalchemy import and_, case as sql_case, func, or_, select, true
+from sqlalchemy import and_, case as sql_case, func, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from engine.bpmn.loader import ProcessDefinition
 from engine.bpmn.validate import validate_paths
 from engine.context import Context
-from engine.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from engine.models import Case, Event, Party, ProcessInstance, ProcessVersion, SavedFilter, User, WorkItem, WorkItemState
+from engine.errors import Conflict, NotFound, PermissionDenied, StaleWorkItem, ValidationFailed
+from engine.models import (Case, Event, Party, ProcessInstance, ProcessVersion, SavedFilter, Team, User, WorkItem,
+                           WorkItemState)
 from engine.services import work
 from engine.services.auth import Principal
-from engine.services.instances import OPEN_STATES, load_case
+from engine.services.instances import OPEN_STATES, add_event, load_case
 
 VIEWS = ("mine", "queues", "unassigned", "overdue")
 SORTS = ("due", "priority")
-READY = WorkItemState.READY.value
+READY, CLAIMED = WorkItemState.READY.value, WorkItemState.CLAIMED.value
+LEAD_QUEUE = "team_leads"  # a back-office user whose team works this queue is a team lead
 NEXT_CANDIDATES = 25
 
 
@@ -117,6 +119,67 @@ def get_next(ctx: Context, who: Principal) -> dict[str, Any] | None:
         except (Conflict, PermissionDenied, NotFound):
             continue  # taken meanwhile, cancelled, or not this user's to take (four eyes): the next one
     return None
+
+
+# -- team leads reassign work ---------------------------------------------------------------------------------
+def is_lead(who: Principal) -> bool:
+    """Admins, and back-office users whose team's queues include ``team_leads``."""
+    return "admin" in who.roles or ("backoffice" in who.roles and LEAD_QUEUE in who.team_queues)
+
+
+def can_reassign(who: Principal, queue: str) -> bool:
+    """A lead may hand out work in their own team's queues (an admin in any queue)."""
+    return "admin" in who.roles or (is_lead(who) and queue in who.team_queues)
+
+
+def reassign_candidates(ctx: Context, queue: str) -> list[str]:
+    """Active users who may claim work and whose team works the queue: who a lead can give an item to."""
+    with ctx.read() as session:
+        rows = session.execute(select(User.username, User.roles, Team.queues)
+                               .join(Team, Team.id == User.team_id).where(User.active.is_(True)))
+        return sorted(name for name, roles, queues in rows
+                      if queue in (queues or []) and Principal(0, name, tuple(roles or ())).can("work.claim"))
+
+
+def reassign(ctx: Context, item_id: int, who: Principal, to_username: str) -> dict[str, Any]:
+    """A team lead gives a ready or claimed item to a member of a team that works its queue.
+
+    Like ``work.claim`` it is one conditional update (the item must still be in the state and with the
+    assignee it was read with), so a colleague's claim or completion in between wins and this answers 409;
+    the four-eyes rule is checked against the new assignee."""
+    with ctx.write() as session:
+        item = session.get(WorkItem, item_id)
+        if item is None:
+            raise NotFound(f"no work item {item_id}")
+        if not can_reassign(who, item.queue):
+            raise PermissionDenied(f"only a team lead of queue '{item.queue}' can reassign '{item.title}'")
+        if item.state not in (READY, CLAIMED):
+            raise StaleWorkItem(f"work item {item_id} is already {item.state}", details={"state": item.state})
+        target = session.scalar(select(User).where(User.username == to_username, User.active.is_(True)))
+        team = session.get(Team, target.team_id) if target is not None and target.team_id else None
+        assignee = Principal(target.id, target.username, tuple(target.roles or ()),
+                             tuple(team.queues or ())) if target is not None and team is not None else None
+        if assignee is None or not assignee.can("work.claim") or item.queue not in assignee.team_queues:
+            raise ValidationFailed(f"'{to_username}' is not in a team that works queue '{item.queue}'",
+                                   details={"assignee": "must be a member of a team working this queue"})
+        work._check_four_eyes(session, item, assignee)
+        previous = session.scalar(select(User.username).where(User.id == item.assignee_id)) \
+            if item.assignee_id else None
+        now = ctx.clock.now()
+        holder = (WorkItem.assignee_id.is_(None) if item.assignee_id is None
+                  else WorkItem.assignee_id == item.assignee_id)
+        result = session.execute(
+            update(WorkItem).where(WorkItem.id == item_id, WorkItem.state == item.state, holder)
+            .values(state=CLAIMED, assignee_id=assignee.user_id, claimed_at=now)
+            .execution_options(synchronize_session=False))
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise Conflict(f"work item {item_id} changed meanwhile; reload and try again")
+        add_event(session, item.case_id, "work_item_reassigned", who.username,
+                  {"work_item": item_id, "title": item.title, "from": previous, "to": assignee.username}, now)
+        case_reference = session.scalar(select(Case.reference).where(Case.id == item.case_id)) \
+            if item.case_id else None
+        return {"id": item_id, "title": item.title, "queue": item.queue, "state": CLAIMED, "from": previous,
+                "assignee": assignee.username, "case_reference": case_reference}
 
 
 # -- saved filters ------------------------------------------------------------------------------------------
@@ -268,6 +331,7 @@ def _message_catchers(xml: bytes, names: list[str]) -> list[str]:
 
 
 __all__ = ["VIEWS", "SORTS", "WorklistQuery", "worklist", "worklist_counts", "my_queues", "get_next",
+           "LEAD_QUEUE", "is_lead", "can_reassign", "reassign_candidates", "reassign",
            "saved_filters", "save_filter", "delete_filter",
            "process_versions", "version_definition", "diagram_xml", "running_cases", "validation_problems",
            "case_diagram"]

@@ -163,3 +163,17 @@ def test_an_image_original_is_served_sandboxed(ui: UiClient, ctx) -> None:
     original = ui.get(f"/documents/{view['id']}/content")
     assert original.status_code == 200 and original.mimetype == "image/png"
     assert original.headers["Content-Security-Policy"].startswith("sandbox")
+
+
+def test_the_customers_other_cases(ui: UiClient, ctx) -> None:
+    first = open_claim(ctx, name="Sofia Rossi", phone="+39 347 123 4567", amount=650, incident_type="travel")
+    second = open_claim(ctx, name="Sofia Rossi", phone="+39 347 123 4567")
+    stranger = open_claim(ctx, name="Mateo Garcia", phone="+34 612 000 111")
+    ui.login("agent")
+    html = ui.get(f"/cases/{second}").get_data(as_text=True)
+    others = html.split('<section aria-labelledby="others-title"', 1)[1].split("</section>", 1)[0]
+    assert "Sofia Rossi's other cases" in others
+    assert re.findall(r'<a href="/cases/([A-Z]{3}-\d{4}-\d{6})">', others) == [first]
+    assert stranger not in others and "Your claim" in others  # its plain-language status
+    alone = ui.get(f"/cases/{stranger}").get_data(as_text=True)
+    assert "No other cases." in alone.split('aria-labelledby="others-title"', 1)[1].split("</section>", 1)[0]

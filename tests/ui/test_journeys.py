@@ -13,10 +13,11 @@ from typing import Any, Iterator
 import pytest
 
 from engine.context import Context
-from engine.services import cases
+from engine.services import cases, documents, scheduler
 from tests.browser.conftest import CHROMIUM_ARGS, ROOT, browser, chromium_path, require  # noqa: F401 - fixtures
 from tests.live import LiveServer
 from tests.ui.conftest import PASSWORD, open_claim
+from tests.ui.test_documents_ui import claim_form
 from webapp.ui import assets
 
 pytestmark = pytest.mark.browser
@@ -90,14 +91,39 @@ def tab(browser: Any, server: str) -> Iterator[Tab]:  # noqa: F811 - the browser
 
 def test_back_office_takes_get_next_assesses_and_a_manager_approves_the_payout(tab: Tab, ctx: Context) -> None:
     reference = open_claim(ctx, amount=12500)
+    doc, _new = documents.upload(ctx, documents.Upload("claim-form.pdf", claim_form(reference), "email", reference),
+                                 "upstream")
+    while scheduler.run_due_jobs(ctx):  # capture reads the claim form
+        pass
     page = tab.page
     tab.sign_in("agent")
     assert page.url.endswith("/work")
     assert page.locator(f"#worklist tr:has-text('{reference}')").get_by_text("due in 5 d").is_visible()
     tab.shot("a1-worklist")
+    later = open_claim(ctx, name="Lea Fischer", phone="+31 6 1111 0001")  # arrives while the list is open
+    page.locator(f"#worklist tr:has-text('{later}')").wait_for(timeout=15000)  # the list polls: no reload
     page.get_by_role("button", name="Get next").click()
     page.wait_for_url(f"**/cases/{reference}#task-*")
     assert page.get_by_role("heading", level=1).inner_text().startswith(reference)
+    # the agent views the claim form's page with its highlighted fields
+    viewer = page.locator(f"#viewer-{doc['id']}")
+    image = viewer.get_by_role("img", name="Page 1 of claim-form.pdf")
+    image.scroll_into_view_if_needed()
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+    assert image.evaluate("img => img.naturalWidth") == 900
+    boxes = viewer.locator(".field-box")
+    assert boxes.count() >= 1
+    shown = image.bounding_box()
+    box = viewer.locator(".field-box[data-field='case_reference']").bounding_box()
+    assert box["width"] > 0 and shown["x"] <= box["x"] < shown["x"] + shown["width"]  # drawn on the page image
+    assert shown["y"] <= box["y"] < shown["y"] + shown["height"]
+    pick = viewer.get_by_role("button", name="Case reference")
+    pick.focus()
+    page.keyboard.press("Enter")  # keyboard: the field's box lights up
+    assert pick.get_attribute("aria-pressed") == "true"
+    assert viewer.locator(".field-box.active").get_attribute("data-field") == "case_reference"
+    viewer.scroll_into_view_if_needed()
+    tab.shot("a1b-document-fields")
     form = page.get_by_role("form", name="Assess claim form")
     form.get_by_label("Decision").select_option("approve")
     form.get_by_role("button", name="Complete “Assess claim”").click()  # no amount: the engine says what is missing
@@ -151,6 +177,25 @@ def test_front_office_finds_a_customer_by_phone_and_logs_the_call(tab: Tab, ctx:
     first = timeline.locator("li").first
     assert "Phone (inbound)" in first.inner_text() and "read out the status" in first.inner_text()
     tab.shot("b3-case-timeline")
+    # the customer reports a second claim on the phone: the desk opens it from the customer's page
+    page.go_back()
+    page.wait_for_url("**/desk/customers/*")
+    page.get_by_label("Case type").select_option("claim")
+    page.get_by_role("button", name="Start a new case").click()
+    page.wait_for_url("**/cases/new?case_type=claim")
+    form = page.get_by_role("form", name="Report a claim form")
+    form.get_by_label("Policy number").fill("POL-4711037")
+    form.get_by_label("Type of incident").select_option("property")
+    form.get_by_label("Date of the incident").fill("2026-10-28")
+    form.get_by_label("What happened").fill("Water from the flat upstairs came through the kitchen ceiling.")
+    form.get_by_label("Amount claimed").fill("2300")
+    form.get_by_label("Currency").fill("EUR")
+    tab.shot("b4-desk-new-case")
+    form.get_by_role("button", name="Open the case").click()
+    page.wait_for_url("**/desk/customers/*")
+    opened = page.locator(".flash-success").inner_text()
+    assert opened.startswith("Opened CLM-") and opened.endswith("for Jonas Keller.")
+    assert page.locator("#cases-title ~ article.case-card").count() == 2
 
 
 def test_designer_sees_the_current_step_of_a_running_claim_lit(tab: Tab, ctx: Context) -> None:
@@ -174,3 +219,24 @@ def test_designer_sees_the_current_step_of_a_running_claim_lit(tab: Tab, ctx: Co
     tab.shot("c2-case-diagram")
     page.set_viewport_size(TABLET)
     tab.shot("c3-case-tablet")
+
+
+def test_a_document_being_read_appears_on_the_open_case_page(tab: Tab, ctx: Context) -> None:
+    reference = open_claim(ctx, documents=False)
+    doc, _new = documents.upload(ctx, documents.Upload("claim-form.pdf", claim_form(reference), "email", reference),
+                                 "upstream")
+    page = tab.page
+    tab.sign_in("agent")
+    tab.go(f"/cases/{reference}")
+    card = page.locator(f"#doc-{doc['id']}")
+    assert card.get_attribute("data-status") == "queued" and page.get_by_text("Reading documents").is_visible()
+    while scheduler.run_due_jobs(ctx):  # the worker reads it while the page is open
+        pass
+    page.locator(f"#doc-{doc['id']}[data-status='indexed']").wait_for(timeout=15000)  # the block polls
+    viewer = page.locator(f"#viewer-{doc['id']}")
+    image = viewer.get_by_role("img", name="Page 1 of claim-form.pdf")
+    image.scroll_into_view_if_needed()
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+    assert viewer.locator(".field-box").count() >= 1
+    assert page.locator("#documents").get_attribute("hx-trigger") is None  # read: no more polling
+    tab.shot("a5-document-read-live")

@@ -159,3 +159,23 @@ def test_saved_filters_belong_to_their_user(ui: UiClient, ctx, browser_ui) -> No
     assert manager.post(f"/work/filters/{filter_id}/delete").status_code == 404  # not theirs
     assert ui.post(f"/work/filters/{filter_id}/delete").status_code == 303
     assert "Overdue triage" not in ui.get("/work").get_data(as_text=True)
+
+
+def test_the_worklist_table_polls_and_new_items_appear(ui: UiClient, ctx) -> None:
+    first = open_claim(ctx)
+    ui.login("agent")
+    html = ui.get("/work?view=unassigned").get_data(as_text=True)
+    assert 'hx-get="/work/table?view=unassigned&amp;sort=due&amp;limit=100" hx-trigger="every 5s"' in html
+    assert _rows(html) == [first]
+    second = open_claim(ctx, name="Lea Fischer", phone="+31 6 1111 0001")  # arrives while the page is open
+    response = ui.get("/work/table?view=unassigned&sort=due&limit=100", headers={"HX-Request": "true"})
+    fragment = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<html" not in fragment
+    assert set(_rows(fragment)) == {first, second} and 'hx-trigger="every 5s"' in fragment  # it keeps polling
+    assert 'id="worklist-tabs" aria-label="Worklist views" hx-swap-oob="true"' in fragment  # counts too
+    assert _count(fragment, "Unassigned") == 2
+    assert 'name="back" value="/work?view=unassigned&amp;sort=due"' in fragment  # claim returns to the page
+    assert ui.get("/work/table").status_code == 200
+    desk = UiClient(ui.client.application.test_client())
+    desk.login("desk")
+    assert desk.get("/work/table").status_code == 403

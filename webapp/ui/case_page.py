@@ -8,7 +8,7 @@ from typing import Any
 from flask import url_for
 
 from engine.errors import NotFound
-from engine.services import cases, documents, work, worklist
+from engine.services import cases, documents, notes, work, worklist
 from webapp.ui import assets, forms
 from webapp.ui.base import render
 from webapp.ui.security import ctx, user
@@ -16,6 +16,8 @@ from webapp.ui.security import ctx, user
 # item id -> (submitted values, field errors, message): a completion that came back with a 422
 TaskState = dict[int, tuple[dict[str, Any], dict[str, str], str]]
 TIMELINE_LIMIT = 100
+VIEW_WIDTH = 900  # the page image's width in pixels; boxes are placed in percent, so they fit any shown width
+PENDING = ("queued", "processing")
 
 
 def item_url(item: dict[str, Any]) -> str:
@@ -33,6 +35,7 @@ def task_panel(item: dict[str, Any], state: TaskState | None = None) -> dict[str
     other_team = bool(who.team_queues) and item["queue"] not in who.team_queues and \
         not {"admin", "integration"} & set(who.roles)
     mine = item["assignee"] == who.username
+    can_reassign = item["state"] in ("ready", "claimed") and worklist.can_reassign(who, item["queue"])
     return {
         "item": item, "mine": mine, "other_team": other_team,
         "can_claim": who.can("work.claim") and not other_team and item["state"] == "ready",
@@ -41,6 +44,9 @@ def task_panel(item: dict[str, Any], state: TaskState | None = None) -> dict[str
         "fields": forms.fields(item.get("form"), values or item.get("data") or {}, errors),
         "form_errors": forms.form_errors(item.get("form"), errors), "message": message,
         "description": (item.get("form") or {}).get("description", ""),
+        "can_reassign": can_reassign,
+        "candidates": [n for n in worklist.reassign_candidates(ctx(), item["queue"]) if n != item["assignee"]]
+        if can_reassign else [],
     }
 
 
@@ -54,13 +60,56 @@ def _documents(view: dict[str, Any]) -> list[dict[str, Any]]:
     return found
 
 
-def render_case(reference: str, state: TaskState | None = None, status: int = 200) -> Any:
+def _pct(value: float, whole: float) -> float:
+    return round(100.0 * value / whole, 3) if whole else 0.0
+
+
+def viewer(doc: dict[str, Any], number: int = 1, active: int | None = None) -> dict[str, Any] | None:
+    """One page of an indexed document: its image, the fields read on it as boxes (in percent of the page,
+    so they scale with the shown image: shown width / page width), and every field with its page."""
+    if doc.get("status") != "indexed" or not doc.get("pages"):
+        return None
+    number = min(max(1, number), int(doc["pages"]))
+    try:
+        page = documents.page_words(ctx(), doc["id"], number)
+    except NotFound:
+        return None
+    width, height = float(page["width"] or 0), float(page["height"] or 0)
+    fields = []
+    for index, f in enumerate(doc.get("fields") or []):
+        box = list(f.get("box") or [])
+        placed = None
+        if f.get("page") == number and len(box) == 4 and width and height:
+            x, y, w, h = (float(v) for v in box)
+            placed = {"left": _pct(x, width), "top": _pct(y, height), "width": _pct(w, width),
+                      "height": _pct(h, height)}
+        fields.append({**f, "index": index, "box_pct": placed})
+    return {"doc": doc, "number": number, "pages": int(doc["pages"]), "width": width, "height": height,
+            "fields": fields, "boxes": [f for f in fields if f["box_pct"]], "active": active,
+            "image": url_for("ui.page_image", document_id=doc["id"], number=number, width=VIEW_WIDTH)}
+
+
+def documents_state(reference: str, pages: dict[int, int] | None = None,
+                    view: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The case's documents with a viewer for each indexed one, and whether any is still being read."""
+    view = view if view is not None else cases.get_case(ctx(), reference)
+    docs = _documents(view)
+    pages = pages or {}
+    return {"reference": reference, "documents": docs,
+            "viewers": {d["id"]: viewer(d, pages.get(d["id"], 1)) for d in docs},
+            "pending": any(d["status"] in PENDING for d in docs)}
+
+
+def render_case(reference: str, state: TaskState | None = None, status: int = 200,
+                pages: dict[int, int] | None = None) -> Any:
     view = cases.get_case(ctx(), reference)
     who = user()
     panels = []
     if who.can("work.read") or who.can("work.complete"):
         panels = [task_panel(work.get_work_item(ctx(), t["id"]), state) for t in view["open_tasks"]]
-    return render("ui/case.html", status, case=view, panels=panels, documents=_documents(view),
+    others = [c for c in notes.customer(ctx(), who, view["customer"]["id"])["cases"] if c["reference"] != reference]
+    return render("ui/case.html", status, case=view, panels=panels, docs=documents_state(reference, pages, view),
+                  other_cases=others,
                   timeline=cases.timeline(ctx(), reference, limit=TIMELINE_LIMIT),
                   diagram=worklist.case_diagram(ctx(), reference),
                   diagram_ready=assets.available("bpmn-js", ctx().settings))

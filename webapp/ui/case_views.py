@@ -5,10 +5,10 @@ from typing import Any
 
 from flask import Response, flash, redirect, request, url_for
 
-from engine.errors import ValidationFailed
-from engine.services import cases, documents, worklist
-from webapp.ui.base import bp
-from webapp.ui.case_page import render_case
+from engine.errors import NotFound, ValidationFailed
+from engine.services import cases, documents, notes, worklist
+from webapp.ui.base import bp, render
+from webapp.ui.case_page import VIEW_WIDTH, documents_state, render_case, viewer
 from webapp.ui.security import ctx, page, safe_next, user
 
 INTERACTION_DEFAULTS = {"channel": "phone", "direction": "inbound"}
@@ -18,7 +18,38 @@ SANDBOX = "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline
 @bp.get("/cases/<reference>", endpoint="case_page")
 @page("case.read")
 def case_page(reference: str) -> Any:
-    return render_case(reference)
+    """``?doc=<id>&page=<n>`` opens that document's viewer at page n (the page links without JavaScript)."""
+    pages = {}
+    doc_id, number = request.args.get("doc", type=int), request.args.get("page", type=int)
+    if doc_id and number:
+        pages[doc_id] = number
+    return render_case(reference, pages=pages)
+
+
+@bp.get("/cases/<reference>/documents", endpoint="case_documents")
+@page("case.read")
+def case_documents(reference: str) -> Any:
+    """The documents block alone: the case page polls it while a document is queued or being read."""
+    return render("ui/_documents_fragment.html", docs=documents_state(reference))
+
+
+@bp.get("/documents/<int:document_id>/viewer", endpoint="document_viewer")
+@page("case.read")
+def document_viewer(document_id: int) -> Any:
+    """One page of a document's viewer (htmx swaps it in place), optionally with one field highlighted."""
+    doc = documents.get_document(ctx(), document_id)
+    shown = viewer(doc, request.args.get("page", 1, type=int), request.args.get("field", type=int))
+    if shown is None:
+        raise NotFound(f"document {document_id} has not been read yet")
+    return render("ui/_doc_viewer_fragment.html", v=shown, reference=doc["case_reference"])
+
+
+@bp.get("/documents/<int:document_id>/pages/<int:number>.png", endpoint="page_image")
+@page("case.read")
+def page_image(document_id: int, number: int) -> Response:
+    width = request.args.get("width", VIEW_WIDTH, type=int)
+    png = documents.page_png(ctx(), document_id, number, width)
+    return Response(png, mimetype="image/png", headers={"Cache-Control": "private, max-age=3600"})
 
 
 @bp.get("/documents/<int:document_id>/content")
@@ -47,6 +78,19 @@ def diagram(version_id: int) -> Response:
 def log_interaction(reference: str) -> Any:
     back = safe_next(request.form.get("back")) or url_for("ui.case_page", reference=reference)
     return log_and_return(reference, back)
+
+
+@bp.post("/cases/<reference>/notes")
+@page("interaction.log")
+def add_note(reference: str) -> Any:
+    back = url_for("ui.case_page", reference=reference) + "#notes-title"
+    try:
+        notes.add_note(ctx(), user(), reference, request.form.get("text", ""))
+    except ValidationFailed as err:
+        flash(f"The note was not added: {'; '.join((err.details or {}).values()) or err.message}.", "error")
+        return redirect(back, code=303)
+    flash("Note added to the timeline.", "success")
+    return redirect(back, code=303)
 
 
 def log_and_return(reference: str, back: str) -> Any:

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import redirect, request, url_for
+from flask import flash, redirect, request, url_for
 
-from engine.services import cases, notes
+from engine.errors import DocumentTooLarge, ValidationFailed
+from engine.services import cases, documents, notes
+from engine.services.parties import Customer
+from webapp.ui import forms
 from webapp.ui.base import bp, is_htmx, render
 from webapp.ui.case_views import log_and_return
 from webapp.ui.security import ctx, page, user
 
 MAX_QUERY = 200
+OPEN_CHANNELS = ("phone", "branch", "email", "post")  # how a customer reaches the desk
 
 
 def _query() -> str:
@@ -39,7 +43,90 @@ def customer_page(party_id: int) -> Any:
     chosen = request.args.get("case") or (open_cases or customer["cases"] or [{"reference": None}])[0]["reference"]
     return render("ui/customer.html", customer=customer, timeline=notes.customer_timeline(ctx(), who, party_id),
                   chosen=chosen, channels=cases.CHANNELS, directions=cases.DIRECTIONS,
-                  can_log=who.can("interaction.log"), query=request.args.get("q", ""))
+                  can_log=who.can("interaction.log"), query=request.args.get("q", ""),
+                  case_types=ctx().processes.case_types(), can_open=who.can("case.create"),
+                  can_upload=who.can("document.upload"))
+
+
+def _start_schema(case_type: str) -> dict[str, Any] | None:
+    return ctx().processes.current(case_type).start_schema
+
+
+def _new_case_page(customer: dict[str, Any], case_type: str, values: dict[str, Any] | None = None,
+                   errors: dict[str, str] | None = None, message: str = "", status: int = 200,
+                   channel: str = "phone") -> Any:
+    schema = _start_schema(case_type) or {}
+    values = {k: (v[0] if isinstance(v, list) and len(v) == 1 else v) for k, v in (values or {}).items()}
+    return render("ui/new_case.html", status, customer=customer, case_type=case_type, schema=schema,
+                  fields=forms.fields(schema, values or {}, errors or {}),
+                  form_errors=forms.form_errors(schema, errors), message=message,
+                  channels=OPEN_CHANNELS, channel=channel)
+
+
+@bp.get("/desk/customers/<int:party_id>/cases/new", endpoint="new_case")
+@page("case.create")
+def new_case(party_id: int) -> Any:
+    """The start form of the chosen case type, from its process's start schema (the same form code as tasks)."""
+    customer = notes.customer(ctx(), user(), party_id)
+    case_type = request.args.get("case_type", "")
+    if case_type not in ctx().processes.case_types():
+        flash("Choose a case type.", "error")
+        return redirect(url_for("ui.customer_page", party_id=party_id), code=303)
+    return _new_case_page(customer, case_type)
+
+
+@bp.post("/desk/customers/<int:party_id>/cases", endpoint="open_case")
+@page("case.create")
+def open_case(party_id: int) -> Any:
+    """Open the case for this customer (found by their strongest identifier, so it joins their other cases)."""
+    who = user()
+    customer = notes.customer(ctx(), who, party_id)
+    case_type = request.form.get("case_type", "")
+    if case_type not in ctx().processes.case_types():
+        flash("Choose a case type.", "error")
+        return redirect(url_for("ui.customer_page", party_id=party_id), code=303)
+    channel = request.form.get("channel", "phone")
+    data = forms.parse(_start_schema(case_type), request.form)
+    identifiers = dict(customer["identifiers"])
+    person = Customer(name=customer["name"], external_id=identifiers.get("external_id"),
+                      email=customer["email"], phone=customer["phone"])
+    try:
+        view, _created = cases.open_case(ctx(), cases.OpenCase(case_type, person, channel, data), who.username)
+    except ValidationFailed as err:
+        details = err.details or {}
+        errors = {k.removeprefix("data."): v for k, v in details.items()}
+        return _new_case_page(customer, case_type, request.form.to_dict(flat=False), errors, err.message, 422,
+                              channel)
+    flash(f"Opened {view['reference']} for {customer['name']}.", "success")
+    return redirect(url_for("ui.customer_page", party_id=party_id, case=view["reference"]), code=303)
+
+
+@bp.post("/desk/customers/<int:party_id>/documents", endpoint="desk_upload")
+@page("document.upload")
+def desk_upload(party_id: int) -> Any:
+    """A document the customer hands over at the desk, onto one of their cases (channel ``branch``)."""
+    who = user()
+    customer = notes.customer(ctx(), who, party_id)
+    reference = request.form.get("reference", "")
+    back = url_for("ui.customer_page", party_id=party_id, case=reference or None)
+    if reference not in {c["reference"] for c in customer["cases"]}:
+        flash("Choose one of the customer's cases for the document.", "error")
+        return redirect(back, code=303)
+    file = request.files.get("file")
+    if file is None or not file.filename:
+        flash("Choose the file to upload.", "error")
+        return redirect(back, code=303)
+    try:
+        view, created = documents.upload(ctx(), documents.Upload(file.filename, file.read(), "branch", reference),
+                                         who.username)
+    except (ValidationFailed, DocumentTooLarge) as err:
+        flash(f"The document was not accepted: {err.message}.", "error")
+        return redirect(back, code=303)
+    if created:
+        flash(f"Received {view['filename']} on {reference}; it is being read.", "success")
+    else:
+        flash(f"{view['filename']} is already on {reference}.", "info")
+    return redirect(back, code=303)
 
 
 @bp.post("/desk/customers/<int:party_id>/interactions")

@@ -73,6 +73,8 @@ KIND_TITLES = {
     "step_completed": "Step done",
     "work_item_claimed": "Task claimed",
     "work_item_released": "Task released",
+    "work_item_reassigned": "Task reassigned",
+    "note": "Internal note",
     "work_item_completed": "Task completed",
     "interaction": "Interaction",
     "customer_notified": "Customer notified",
@@ -110,6 +112,8 @@ def timeline_detail(entry: dict[str, Any]) -> str:
     if kind == "work_item_completed":
         decision = (p.get("data") or {}).get("decision")
         return f"{p.get('title', '')}" + (f": {decision}" if decision else "")
+    if kind == "work_item_reassigned":
+        return f"{p.get('title', '')}: {p.get('from') or 'nobody'} → {p.get('to')}"
     if kind == "case_opened":
         return f"via {p.get('channel', '?')}"
     if kind == "payment_scheduled":

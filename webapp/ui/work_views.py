@@ -15,6 +15,7 @@ from webapp.ui.security import ctx, page, safe_next, user
 
 VIEW_LABELS = {"mine": "My items", "queues": "My team's queues", "unassigned": "Unassigned", "overdue": "Overdue"}
 PAGE_SIZE, MAX_PAGE = 100, 500
+POLL_SECONDS = 5  # the worklist table asks again this often, so new items appear without a reload
 
 
 def _query() -> worklist.WorklistQuery:
@@ -36,7 +37,20 @@ def worklist_page() -> Any:
     items = worklist.worklist(ctx(), who, q)
     return render("ui/work.html", q=q, items=items, counts=worklist.worklist_counts(ctx(), who),
                   queues=worklist.my_queues(ctx(), who), views=VIEW_LABELS, more=len(items) == q.limit,
-                  saved=worklist.saved_filters(ctx(), who))
+                  saved=worklist.saved_filters(ctx(), who), back=_here(q), poll_seconds=POLL_SECONDS)
+
+
+def _here(q: worklist.WorklistQuery) -> str:
+    return url_for("ui.worklist", view=q.view, sort=q.sort, queue=q.queue)
+
+
+@bp.get("/work/table", endpoint="worklist_table")
+@page("work.read")
+def worklist_table() -> Any:
+    """The worklist table alone (and the tab counts, out of band): the page polls it for new items."""
+    who, q = user(), _query()
+    return render("ui/_worklist_live.html", q=q, items=worklist.worklist(ctx(), who, q), views=VIEW_LABELS,
+                  counts=worklist.worklist_counts(ctx(), who), back=_here(q), poll_seconds=POLL_SECONDS, oob=True)
 
 
 @bp.post("/work/filters")
@@ -92,6 +106,20 @@ def release(item_id: int) -> Any:
     item = work.release(ctx(), item_id, user())
     flash(f"You released '{item['title']}'; it is back in the '{item['queue']}' queue.", "info")
     return redirect(_back(url_for("ui.worklist")), code=303)
+
+
+@bp.post("/work/items/<int:item_id>/reassign")
+@page("work.read")
+def reassign(item_id: int) -> Any:
+    """A team lead gives the item to someone in a team working its queue (others get 403)."""
+    try:
+        moved = worklist.reassign(ctx(), item_id, user(), request.form.get("assignee", ""))
+    except ValidationFailed as err:
+        flash(f"Not reassigned: {err.message}.", "error")
+        return redirect(_back(url_for("ui.item_page", item_id=item_id)), code=303)
+    flash(f"'{moved['title']}' is now with {moved['assignee']}.", "success")
+    fallback = item_url({**moved, "id": item_id})
+    return redirect(_back(fallback), code=303)
 
 
 @bp.get("/work/items/<int:item_id>")

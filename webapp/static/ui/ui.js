@@ -16,6 +16,16 @@
     main.prepend(note);
   });
 
+  // A poll (worklist, documents) waits while keyboard focus is inside what it would replace: a swap must
+  // never pull the focus from under someone using the keyboard.
+  document.addEventListener("htmx:beforeRequest", function (evt) {
+    const el = evt.detail.elt;
+    const trigger = el && el.getAttribute("hx-trigger");
+    if (trigger && trigger.startsWith("every ") && el.contains(document.activeElement)) {
+      evt.preventDefault();
+    }
+  });
+
   // After an in-page update of the worklist, keep keyboard focus somewhere sensible.
   document.addEventListener("htmx:afterSwap", function (evt) {
     if (evt.detail.target && evt.detail.target.id === "main") {
@@ -23,6 +33,29 @@
       if (main) {
         main.focus({ preventScroll: true });
       }
+    }
+  });
+
+  // Document viewer: a field in the list highlights its box on the page image (and says so to screen readers).
+  document.addEventListener("click", function (evt) {
+    const pick = evt.target.closest && evt.target.closest(".field-pick");
+    if (!pick) {
+      return;
+    }
+    const viewer = pick.closest(".doc-viewer");
+    const box = document.getElementById(pick.dataset.box);
+    const on = pick.getAttribute("aria-pressed") !== "true";
+    viewer.querySelectorAll(".field-box.active, .field-pick.active").forEach(function (el) {
+      el.classList.remove("active");
+    });
+    viewer.querySelectorAll(".field-pick").forEach(function (el) {
+      el.setAttribute("aria-pressed", "false");
+    });
+    if (on && box) {
+      box.classList.add("active");
+      pick.classList.add("active");
+      pick.setAttribute("aria-pressed", "true");
+      box.scrollIntoView({ block: "nearest" });
     }
   });
 
