@@ -74,7 +74,7 @@ def upload(ctx: Context, up: Upload, actor: str) -> tuple[dict[str, Any], bool]:
 
 def _safe_name(name: str) -> str:
     base = name.replace("\\", "/").rsplit("/", 1)[-1].strip() or "document"
-    return "".join(c for c in base if c.isprintable())[:200]
+    return "".join(c for c in base if c.isprintable() and c not in '"<>')[:200]  # safe in a header and a page
 
 
 def document_view(session: Session, doc: Document) -> dict[str, Any]:

@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from engine.bpmn.loader import read_process_dir
-from engine.services import scheduler
+from engine.services import documents, scheduler
 from tests.capture.documents import DOCUMENTS, encode, scan, text_pdf
 from tests.conftest import ROOT
 
@@ -152,3 +152,13 @@ def test_bad_uploads_get_a_clear_4xx_and_store_nothing(api, ctx, data, name, sta
 def test_missing_file_field_and_unknown_document(api):
     assert api.post("/api/v1/documents", data={}, content_type="multipart/form-data").status_code == 422
     assert api.get("/api/v1/documents/999").status_code == 404
+
+
+def test_file_names_are_kept_harmless(api, ctx):
+    ref = open_claim(api)
+    view, _ = documents.upload(ctx, documents.Upload('..\\..\\evil"<script>.pdf', claim_form_pdf(ref), reference=ref),
+                               "desk")  # a name as a hostile client could send it
+    assert view["filename"] == "evilscript.pdf"
+    content = api.get(f"/api/v1/documents/{view['id']}/content")
+    assert content.headers["Content-Disposition"] == 'inline; filename="evilscript.pdf"'
+    assert content.headers["X-Content-Type-Options"] == "nosniff"
