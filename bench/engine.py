@@ -76,8 +76,9 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, process_dir: Path, workers: int = 1) -> None:
+    def __init__(self, process_dir: Path, workers: int = 1, threads: int = 8) -> None:
         self.workers = workers
+        self.threads = threads
         self.tmp = Path(tempfile.mkdtemp(prefix="cw-bench-"))
         shutil.copytree(process_dir, self.tmp / "processes" / process_dir.name)
         self.port = free_port()
@@ -89,7 +90,7 @@ class Server:
         out = subprocess.run([self.caseworks, "token", "create", "--name", "bench", "--role", "integration"],
                              env=self.env, check=True, capture_output=True, text=True)
         self.token = out.stdout.strip().splitlines()[-1]
-        self.proc = subprocess.Popen([self.caseworks, "serve", "--port", str(self.port), "--threads", "8",
+        self.proc = subprocess.Popen([self.caseworks, "serve", "--port", str(self.port), "--threads", str(self.threads),
                                       "--workers", str(self.workers)],
                                      env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.time() + 30
@@ -141,9 +142,9 @@ def post(conn: http.client.HTTPConnection, token: str, path: str, body: Any) -> 
 
 
 def http_rates(process_dir: Path, workers: int, count: int, clients: int, start: dict[str, Any],
-               form: dict[str, Any]) -> tuple[float, float]:
-    """Cases/s and completions/s through `caseworks serve --workers N` on a fresh home."""
-    with Server(process_dir, workers) as server:
+               form: dict[str, Any], threads: int = 8) -> tuple[float, float]:
+    """Cases/s and completions/s through `caseworks serve --workers N --threads T` on a fresh home."""
+    with Server(process_dir, workers, threads) as server:
         body = {"case_type": read_process_dir(process_dir).key, "channel": "api",
                 "customer": {"name": "Bench Customer", "email": "bench@example.com"}, "data": start}
         warm = http.client.HTTPConnection("127.0.0.1", server.port)
@@ -165,13 +166,14 @@ def main() -> None:
     ap.add_argument("--cases", type=int, default=2000)
     ap.add_argument("--clients", type=int, default=4)
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="serving processes to measure")
+    ap.add_argument("--threads", type=int, default=8, help="threads per serving process")
     ap.add_argument("--process", default=str(ROOT / "tests" / "processes" / "basic"))
     args = ap.parse_args()
     process_dir = Path(args.process)
     start = {"amount": 100}
     form = {"decision": "reject"}
     raw_create, raw_complete = raw_rates(process_dir, args.cases, start, form)
-    rows = [(w, *http_rates(process_dir, w, args.cases, args.clients, start, form)) for w in args.workers]
+    rows = [(w, *http_rates(process_dir, w, args.cases, args.clients, start, form, args.threads)) for w in args.workers]
     print(f"process {process_dir.name}, {args.cases} cases, {args.clients} keep-alive HTTP clients, "
           f"database {os.environ.get('CASEWORKS_DATABASE_URL', 'SQLite (embedded default)')}, {os.cpu_count()} cores")
     print(f"{'':34}{'cases/s':>10}{'ratio':>8}{'completions/s':>16}{'ratio':>8}")

@@ -49,3 +49,13 @@ def test_hostile_queries_are_just_words(api, query):
 def test_empty_query_is_422_and_search_needs_a_token(api, client):
     assert api.get("/api/v1/search?q=").status_code == 422
     assert client.get("/api/v1/search?q=x").status_code == 401
+
+
+def test_an_entry_is_replaced_not_duplicated_when_the_case_moves_on(api):
+    ref = open_case(api, "Rita Replace")
+    assert [h["ref"] for h in api.get("/api/v1/search?q=reviewed Rita").json["items"]] == [ref]
+    item = api.get(f"/api/v1/cases/{ref}").json["open_tasks"][0]["id"]
+    assert api.post(f"/api/v1/work-items/{item}/complete", json={"data": {"decision": "approve"}}).status_code == 200
+    assert api.get("/api/v1/search?q=reviewed Rita").json["items"] == []  # the old status text is gone
+    hits = api.get("/api/v1/search?q=waiting documents Rita").json["items"]
+    assert [h["ref"] for h in hits] == [ref]
