@@ -23,6 +23,7 @@ from engine.bpmn.loader import (SOURCE_SUFFIXES, DefinitionError, ProcessDefinit
                                 form_candidates, parse_definition)
 from engine.bpmn.scripting import ServiceRegistry, UnsafeScript, check_script
 from engine.bpmn.templates import fields, malformed, parse_duration, render
+from engine.handlers import default_services
 from engine.validation import check_schema
 
 NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
@@ -51,8 +52,6 @@ class Problem:
 def validate_paths(paths: Iterable[Path], services: ServiceRegistry | None = None) -> list[Problem]:
     """Check process folders, directories of process folders, or the folders of single .bpmn/.dmn files."""
     if services is None:
-        from engine.handlers import default_services  # the handlers import the engine, not the reverse
-
         services = default_services()
     problems: list[Problem] = []
     folders: list[Path] = []

@@ -70,9 +70,13 @@ def new_case(party_id: int) -> Any:
     customer = notes.customer(ctx(), user(), party_id)
     case_type = request.args.get("case_type", "")
     if case_type not in ctx().processes.case_types():
-        flash("Choose a case type.", "error")
-        return redirect(url_for("ui.customer_page", party_id=party_id), code=303)
+        return _choose_case_type(party_id)
     return _new_case_page(customer, case_type)
+
+
+def _choose_case_type(party_id: int) -> Any:
+    flash("Choose a case type.", "error")
+    return redirect(url_for("ui.customer_page", party_id=party_id), code=303)
 
 
 @bp.post("/desk/customers/<int:party_id>/cases", endpoint="open_case")
@@ -83,8 +87,7 @@ def open_case(party_id: int) -> Any:
     customer = notes.customer(ctx(), who, party_id)
     case_type = request.form.get("case_type", "")
     if case_type not in ctx().processes.case_types():
-        flash("Choose a case type.", "error")
-        return redirect(url_for("ui.customer_page", party_id=party_id), code=303)
+        return _choose_case_type(party_id)
     channel = request.form.get("channel", "phone")
     data = forms.parse(_start_schema(case_type), request.form)
     identifiers = dict(customer["identifiers"])
