@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from engine import search
 from engine.context import Context
 from engine.errors import Conflict, IdempotencyConflict, ValidationFailed
-from engine.models import Case, CaseStatus, Counter, Document, Event, Interaction, ProcessInstance, User, WorkItem
+from engine.models import Case, Counter, Document, Event, Interaction, ProcessInstance, User, WorkItem
 from engine.services.instances import (
     CASE_DEFAULTS,
     OPEN_STATES,
@@ -164,7 +164,7 @@ def case_view(session: Session, case: Any, *, instance: Any = None, tasks: list[
         "customer": {"id": party.id, "name": party.name, "email": party.email, "phone": party.phone},
         "data": case.data,
         "open_tasks": [{"id": t.id, "name": t.name, "title": t.title, "queue": t.queue,
-                        "assignee": t.assignee_id and _username(session, t.assignee_id),
+                        "assignee": username(session, t.assignee_id),
                         "due_at": iso(t.due_at), "state": t.state} for t in tasks],
         "waiting_for": list(instance.waiting_messages or []) if instance else [],
         "documents": docs,
@@ -185,8 +185,9 @@ def _documents(session: Session, case_id: int) -> list[dict[str, Any]]:
              "confident": d.confident, "flags": d.flags, "error": d.error} for d in rows]
 
 
-def _username(session: Session, user_id: int) -> str | None:
-    user = session.get(User, user_id)
+def username(session: Session, user_id: int | None) -> str | None:
+    """The username of a user id (None for none): assignees and holders in views and messages."""
+    user = session.get(User, user_id) if user_id else None
     return user.username if user else None
 
 

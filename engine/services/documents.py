@@ -10,7 +10,6 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, replace
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -23,6 +22,7 @@ from engine.context import Context
 from engine.errors import DocumentTooLarge, InvalidDocument, NotFound, ValidationFailed
 from engine.models import Case, Document, DocumentPage, DocumentStatus, Job
 from engine.services import intake
+from engine.services.cases import iso
 from engine.services.instances import add_event, load_case
 
 CAPTURE_JOB = "capture_document"
@@ -34,10 +34,6 @@ class Upload:
     data: bytes
     channel: str = "api"
     reference: str | None = None  # None: the inbox
-
-
-def iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
 
 
 def upload(ctx: Context, up: Upload, actor: str) -> tuple[dict[str, Any], bool]:

@@ -35,12 +35,9 @@ class Loaded:
     parsed: ParsedProcess
 
     def case_context(self) -> dict[str, Any]:
-        return case_context(self.case)
-
-
-def case_context(case: Case) -> dict[str, Any]:
-    return {"reference": case.reference, "case_type": case.case_type, "case_id": case.id,
-            "party_id": case.party_id}
+        """What service handlers learn about the case they run for."""
+        return {"reference": self.case.reference, "case_type": self.case.case_type, "case_id": self.case.id,
+                "party_id": self.case.party_id}
 
 
 def add_event(session: Session, case_id: int | None, kind: str, actor: str, payload: dict[str, Any],

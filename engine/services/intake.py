@@ -9,7 +9,6 @@ document"). When the case's required documents are all there, its process receiv
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import timedelta
 from typing import Any
 
@@ -107,8 +106,7 @@ def _identified_parties(session: Session, doc: Document) -> set[int]:
 
 
 def _fold(name: str) -> set[str]:
-    plain = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
-    return {w for w in re.findall(r"[a-z]+", plain.lower()) if len(w) > 1}
+    return {w for w in re.findall(r"[a-z]+", search.fold(name).lower()) if len(w) > 1}
 
 
 def _same_name(a: str, b: str) -> bool:

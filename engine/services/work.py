@@ -19,7 +19,7 @@ from engine.errors import (
 from engine.models import Case, User, WorkItem, WorkItemState
 from engine.services import intake
 from engine.services.auth import Principal
-from engine.services.cases import iso, validate_form
+from engine.services.cases import iso, username, validate_form
 from engine.services.instances import OPEN_STATES, Loaded, add_event, load_instance, run_and_apply
 
 READY, CLAIMED, COMPLETED = WorkItemState.READY.value, WorkItemState.CLAIMED.value, WorkItemState.COMPLETED.value
@@ -84,14 +84,10 @@ def _load(session: Session, item_id: int) -> tuple[WorkItem, Case | None]:
     return row[0], row[1]
 
 
-def _username(session: Session, user_id: int | None) -> str | None:
-    return session.scalar(select(User.username).where(User.id == user_id)) if user_id else None
-
-
 def get_work_item(ctx: Context, item_id: int) -> dict[str, Any]:
     with ctx.read() as session:
         item, case = _load(session, item_id)
-        return item_view(item, case, _username(session, item.assignee_id), _form(ctx, session, item, case),
+        return item_view(item, case, username(session, item.assignee_id), _form(ctx, session, item, case),
                          include_form=True)
 
 
@@ -135,7 +131,7 @@ def _explain_conflict(session: Session, item_id: int, who: Principal) -> Excepti
     if item.state in (COMPLETED, WorkItemState.CANCELLED.value):
         return StaleWorkItem(f"work item {item_id} is already {item.state}",
                              details={"state": item.state})
-    holder = _username(session, item.assignee_id)
+    holder = username(session, item.assignee_id)
     return TaskAlreadyClaimed(f"work item {item_id} is claimed by {holder}", details={"assignee": holder})
 
 
