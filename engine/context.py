@@ -5,7 +5,6 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Iterator
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -59,5 +58,3 @@ class Context:
         finally:
             session.close()  # ends the transaction without expiring what was read
 
-
-__all__ = ["Context", "IntegrityError"]

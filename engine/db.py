@@ -99,10 +99,6 @@ class WriterLock:
         finally:
             self._thread_lock.release()
 
-    def after_fork(self) -> None:
-        """A forked child must not share the parent's open file (flock belongs to the open file)."""
-        self._thread_lock = threading.Lock()
-        self._fd = None
 
 
 def _writer_lock(url: str) -> WriterLock | None:

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.bpmn.loader import ParsedProcess, ProcessDefinition, SpecCache, content_hash, discover
+from engine.bpmn.loader import ParsedProcess, ProcessDefinition, SpecCache, discover
 from engine.errors import NotFound, ValidationFailed
 from engine.models import ProcessVersion
 
@@ -80,11 +80,10 @@ class ProcessRegistry:
             if row is None:
                 raise NotFound(f"process version {version_id} does not exist")
             files = _decode_files(row.files)
-            manifest_def = ProcessDefinition(key=row.process_key, files=files,
-                                             manifest=_manifest(files), version=content_hash(files))
+            definition = ProcessDefinition(key=row.process_key, files=files, manifest=_manifest(files),
+                                           version=row.version)  # the hash the row was stored under
             with self._lock:
-                self._by_id[version_id] = manifest_def
-            definition = manifest_def
+                self._by_id[version_id] = definition
         return definition
 
     def parsed(self, definition: ProcessDefinition) -> ParsedProcess:

@@ -24,10 +24,6 @@ class BadRequest(e.CaseworksError):
     code = "bad_request"
 
 
-class PayloadTooLarge(e.CaseworksError):
-    code = "payload_too_large"
-
-
 def error_response(status: int, code: str, message: str, details: Any = None) -> Response:
     response = jsonify({"error": {"code": code, "message": message, "details": details}})
     response.status_code = status
@@ -39,8 +35,6 @@ def error_response(status: int, code: str, message: str, details: Any = None) ->
 def status_for(err: e.CaseworksError) -> int:
     if isinstance(err, BadRequest):
         return 400
-    if isinstance(err, PayloadTooLarge):
-        return 413
     for cls, status in STATUS:
         if isinstance(err, cls):
             return status

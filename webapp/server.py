@@ -49,7 +49,7 @@ def serve(settings: Settings, host: str, port: int, threads: int, workers: int, 
     sock = listen(host, port)
     # Check or apply migrations and record process versions once, before any fork (no racing migrations).
     build(settings).db.dispose()
-    where = settings.database_url.split("@")[-1] if settings.database_url else settings.effective_database_url
+    where = settings.effective_database_url.split("@")[-1]
     print(f"Caseworks on http://{host}:{port} ({workers} process(es) x {threads} threads; database {where}; "
           f"worker {'in-process' if run_worker else 'off'})", flush=True)
     if workers <= 1:

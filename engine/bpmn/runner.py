@@ -105,9 +105,9 @@ class ProcessRuntime:
     def send_message(self, parsed: ParsedProcess, state: str, name: str, payload: Mapping[str, Any],
                      case: Mapping[str, Any]) -> Snapshot:
         workflow, engine = self._load(parsed, state, case)
-        if name not in _waiting_messages(workflow):
-            raise NoSuchMessage(f"the case is not waiting for the message '{name}'",
-                                details={"waiting_for": _waiting_messages(workflow)})
+        waiting = _waiting_messages(_pending_events(workflow))
+        if name not in waiting:
+            raise NoSuchMessage(f"the case is not waiting for the message '{name}'", details={"waiting_for": waiting})
         workflow.send_event(BpmnEvent(MessageEventDefinition(name), _copy(payload), {}))
         return self._advance(workflow, engine)
 
@@ -155,11 +155,12 @@ class ProcessRuntime:
             if isinstance(event.event_definition, BaseMessageEventDefinition):
                 engine.emitted.append(("message_thrown", {"name": event.event_definition.name,
                                                           "payload": _jsonable(event.payload)}))
+        pending = _pending_events(workflow)
         return Snapshot(
             state=serializer.dump(workflow),
             open_tasks=open_tasks,
-            waiting_messages=_waiting_messages(workflow),
-            next_timer_at=_next_timer(workflow),
+            waiting_messages=_waiting_messages(pending),
+            next_timer_at=_next_timer(pending),
             status_text=status_text,
             stage=stage,
             completed=workflow.completed,
@@ -275,12 +276,12 @@ def _run_user_task(task: Any) -> None:
                            details={"task": task.task_spec.bpmn_id}) from err
 
 
-def _waiting_messages(workflow: BpmnWorkflow) -> list[str]:
-    return sorted({e.name for e in _pending_events(workflow) if e.event_type == "MessageEventDefinition"})
+def _waiting_messages(pending: list[Any]) -> list[str]:
+    return sorted({e.name for e in pending if e.event_type == "MessageEventDefinition"})
 
 
-def _next_timer(workflow: BpmnWorkflow) -> datetime | None:
-    dues = [due_time(e.value) for e in _pending_events(workflow) if "Timer" in e.event_type]
+def _next_timer(pending: list[Any]) -> datetime | None:
+    dues = [due_time(e.value) for e in pending if "Timer" in e.event_type]
     dues = [d for d in dues if d is not None]
     return min(dues) if dues else None
 

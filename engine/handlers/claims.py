@@ -7,7 +7,9 @@ from typing import Any
 from engine.bpmn.scripting import ServiceCall, ServiceRegistry
 
 
-def _instruction_id(prefix: str, call: ServiceCall) -> str:
+def instruction_id(prefix: str, call: ServiceCall) -> str:
+    """A stable id per case and parameters: a step retried after an incident must not make a second payout
+    downstream; the same id lets the receiving system drop the repeat."""
     seed = f"{call.case.get('reference')}:{call.operation}:{sorted(call.params.items())}"
     return f"{prefix}-{hashlib.sha256(seed.encode()).hexdigest()[:10].upper()}"
 
@@ -17,7 +19,7 @@ def schedule_payment(call: ServiceCall) -> dict[str, Any]:
     amount = call.params.get("amount")
     if amount is None or float(amount) <= 0:
         raise ValueError(f"a payment needs a positive amount, got {amount!r}")
-    instruction = {"instruction_id": _instruction_id("PAY", call), "amount": amount,
+    instruction = {"instruction_id": instruction_id("PAY", call), "amount": amount,
                    "currency": call.params.get("currency", "EUR"), "payee": call.params.get("payee"),
                    "scheduled_at": call.now.isoformat()}
     call.emit("payment_scheduled", instruction)

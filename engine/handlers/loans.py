@@ -6,18 +6,11 @@ these functions by registering others under the same operator names.
 """
 from __future__ import annotations
 
-import hashlib
 import math
 from typing import Any
 
 from engine.bpmn.scripting import ServiceCall, ServiceRegistry
-
-
-def _instruction_id(prefix: str, call: ServiceCall) -> str:
-    """A stable id per case and parameters. Why: a step retried after an incident must not produce a
-    second offer or a second payout downstream; the same id lets the receiving system drop the repeat."""
-    seed = f"{call.case.get('reference')}:{call.operation}:{sorted(call.params.items())}"
-    return f"{prefix}-{hashlib.sha256(seed.encode()).hexdigest()[:10].upper()}"
+from engine.handlers.claims import instruction_id
 
 
 def _positive(call: ServiceCall, name: str) -> float:
@@ -51,7 +44,7 @@ def send_offer(call: ServiceCall) -> dict[str, Any]:
     months = _months(call)
     valid_until = str(call.params.get("valid_until") or "")
     offer = {
-        "offer_id": _instruction_id("OFR", call), "amount": amount, "annual_rate": rate, "term_months": months,
+        "offer_id": instruction_id("OFR", call), "amount": amount, "annual_rate": rate, "term_months": months,
         "instalment": instalment, "total_repayable": round(instalment * months, 2), "valid_until": valid_until,
         "channel": call.params.get("channel", "email"), "sent_at": call.now.isoformat(),
         "text": (f"We can offer you a loan of {amount:,.2f} at {rate:g}% a year: {months} monthly payments of "
@@ -66,7 +59,7 @@ def disburse(call: ServiceCall) -> dict[str, Any]:
     with its ``disbursement_id``. Pays to the account given on acceptance, else to the account on file."""
     amount = _positive(call, "amount")
     instruction = {
-        "disbursement_id": _instruction_id("DIS", call), "amount": amount,
+        "disbursement_id": instruction_id("DIS", call), "amount": amount,
         "currency": call.params.get("currency") or "EUR",
         "account": call.params.get("account") or "account on file",
         "term_months": _months(call), "annual_rate": call.params.get("annual_rate"),

@@ -316,7 +316,7 @@ def retry_case(ctx: Context, reference: str, actor: str) -> dict[str, Any]:
         if not loaded.instance.incident:
             raise Conflict(f"case '{reference}' has no incident to retry", details={"status": loaded.case.status})
         add_event(session, loaded.case.id, "retry_requested", actor, {}, ctx.clock.now())
-        run_and_apply(ctx, session, loaded, actor, lambda parsed, state, case: ctx.runtime.wake(parsed, state, case))
+        run_and_apply(ctx, session, loaded, actor, ctx.runtime.wake)
         return case_view(session, loaded.case)
 
 

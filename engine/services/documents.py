@@ -73,8 +73,9 @@ def _safe_name(name: str) -> str:
     return "".join(c for c in base if c.isprintable() and c not in '"<>')[:200]  # safe in a header and a page
 
 
-def document_view(session: Session, doc: Document) -> dict[str, Any]:
-    reference = session.scalar(select(Case.reference).where(Case.id == doc.case_id)) if doc.case_id else None
+def document_view(session: Session, doc: Document, reference: str | None = None) -> dict[str, Any]:
+    if reference is None and doc.case_id:
+        reference = session.scalar(select(Case.reference).where(Case.id == doc.case_id))
     return {
         "id": doc.id, "status": doc.status, "filename": doc.filename, "media_type": doc.media_type,
         "size": doc.size, "sha256": doc.sha256, "doc_type": doc.doc_type, "confidence": doc.confidence,
@@ -94,6 +95,14 @@ def _load(session: Session, document_id: int) -> Document:
 def get_document(ctx: Context, document_id: int) -> dict[str, Any]:
     with ctx.read() as session:
         return document_view(session, _load(session, document_id))
+
+
+def case_documents(ctx: Context, reference: str) -> list[dict[str, Any]]:
+    """Every document of a case, as ``get_document`` shows each, in one read."""
+    with ctx.read() as session:
+        case = load_case(session, reference)
+        docs = session.scalars(select(Document).where(Document.case_id == case.id).order_by(Document.id))
+        return [document_view(session, doc, case.reference) for doc in docs]
 
 
 def get_content(ctx: Context, document_id: int) -> tuple[bytes, str, str]:

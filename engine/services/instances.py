@@ -110,8 +110,7 @@ def apply_snapshot(ctx: Context, session: Session, case: Case, instance: Process
     if searchable_changed:
         index_case(session, case.id, case.reference, case.case_type, case.party, snapshot)
     if snapshot.incident_retryable and schedule_retries:
-        session.add(Job(kind="retry_instance", payload={"case_id": case.id}, run_at=now + RETRY_BACKOFF[0],
-                        created_at=now))
+        _schedule_retry(session, case.id, now)
 
 
 INSTANCES, CASES = ProcessInstance.__table__, Case.__table__
@@ -154,9 +153,14 @@ def insert_case(ctx: Context, session: Session, case_row: dict[str, Any], versio
     add_events(session, event_rows(case_id, actor, snapshot, now, before=[("case_opened", opened_event)]))
     index_case(session, case_id, case_row["reference"], case_row["case_type"], party, snapshot)
     if snapshot.incident_retryable:
-        session.add(Job(kind="retry_instance", payload={"case_id": case_id}, run_at=now + RETRY_BACKOFF[0],
-                        created_at=now))
+        _schedule_retry(session, case_id, now)
     return case_id, items
+
+
+def _schedule_retry(session: Session, case_id: int, now: datetime) -> None:
+    """A retryable incident: the worker runs the failed step again after the first backoff."""
+    session.add(Job(kind="retry_instance", payload={"case_id": case_id}, run_at=now + RETRY_BACKOFF[0],
+                    created_at=now))
 
 
 CASE_DEFAULTS = {"status_text": None, "stage": None, "outcome": None, "closed_at": None, "sla_due_at": None,

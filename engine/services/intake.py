@@ -19,7 +19,7 @@ from capture import DOCUMENT_TYPES
 from engine import search
 from engine.context import Context
 from engine.errors import CaseworksError, ValidationFailed
-from engine.models import Case, Document, DocumentStatus, PartyIdentifier, ProcessInstance, WorkItem
+from engine.models import Case, CaseStatus, Document, DocumentStatus, PartyIdentifier, ProcessInstance, WorkItem
 from engine.services import cases
 from engine.services.checklist import checklist_of
 from engine.services.instances import OPEN_STATES, add_event
@@ -85,7 +85,7 @@ def _match_case(session: Session, doc: Document) -> Case | None:
     parties = _identified_parties(session, doc)
     if len(parties) != 1:
         return None
-    open_cases = list(session.scalars(select(Case).where(Case.party_id == parties.pop(), Case.status != "closed")))
+    open_cases = list(session.scalars(select(Case).where(Case.party_id == parties.pop(), Case.status != CaseStatus.CLOSED.value)))
     return open_cases[0] if len(open_cases) == 1 else None
 
 

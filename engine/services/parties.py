@@ -33,11 +33,6 @@ def normalize(kind: str, value: str) -> str:
     return value
 
 
-def find_party(session: Session, kind: str, value: str) -> Party | None:
-    return session.scalar(select(Party).join(PartyIdentifier).where(
-        PartyIdentifier.kind == kind, PartyIdentifier.value == normalize(kind, value)))
-
-
 @dataclass(frozen=True)
 class PartyRef:
     id: int

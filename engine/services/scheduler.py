@@ -45,7 +45,7 @@ def wake_case(ctx: Context, case_id: int, *, schedule_retries: bool = True) -> A
             return None
         loaded = load_instance(ctx, session, case)
         return run_and_apply(ctx, session, loaded, "timer",
-                             lambda parsed, state, c: ctx.runtime.wake(parsed, state, c),
+                             ctx.runtime.wake,
                              schedule_retries=schedule_retries)
 
 

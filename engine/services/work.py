@@ -100,7 +100,7 @@ def _form(ctx: Context, session: Session, item: WorkItem, case: Case | None,
     return (loaded or load_instance(ctx, session, case)).definition.form(item.name, item.form_file)
 
 
-def _check_four_eyes(session: Session, item: WorkItem, who: Principal) -> None:
+def check_four_eyes(session: Session, item: WorkItem, who: Principal) -> None:
     """A task marked ``separateFrom`` other tasks (comma-separated ids) may not be done by whoever completed
     one of them on the same case."""
     if not item.separate_from:
@@ -140,7 +140,7 @@ def claim(ctx: Context, item_id: int, who: Principal) -> dict[str, Any]:
     with ctx.write() as session:
         item, case = _load(session, item_id)
         _check_queue(item, who)
-        _check_four_eyes(session, item, who)
+        check_four_eyes(session, item, who)
         now = ctx.clock.now()
         result = session.execute(
             update(WorkItem).where(WorkItem.id == item_id, or_(
@@ -197,7 +197,7 @@ def _complete_once(ctx: Context, item_id: int, data: dict[str, Any], who: Princi
         if item.state == CLAIMED and item.assignee_id != who.user_id:
             raise _explain_conflict(session, item_id, who)
         _check_queue(item, who)
-        _check_four_eyes(session, item, who)
+        check_four_eyes(session, item, who)
         loaded = load_instance(ctx, session, case) if item.kind == "task" and case is not None else None
         validate_form(_form(ctx, session, item, case, loaded), data)
         now = ctx.clock.now()

@@ -20,6 +20,7 @@ from engine.errors import Conflict, NotFound, PermissionDenied, StaleWorkItem, V
 from engine.models import (Case, Event, Party, ProcessInstance, ProcessVersion, SavedFilter, Team, User, WorkItem,
                            WorkItemState)
 from engine.services import work
+from engine.services.cases import username
 from engine.services.auth import Principal
 from engine.services.instances import OPEN_STATES, add_event, load_case
 
@@ -162,9 +163,8 @@ def reassign(ctx: Context, item_id: int, who: Principal, to_username: str) -> di
         if assignee is None or not assignee.can("work.claim") or item.queue not in assignee.team_queues:
             raise ValidationFailed(f"'{to_username}' is not in a team that works queue '{item.queue}'",
                                    details={"assignee": "must be a member of a team working this queue"})
-        work._check_four_eyes(session, item, assignee)
-        previous = session.scalar(select(User.username).where(User.id == item.assignee_id)) \
-            if item.assignee_id else None
+        work.check_four_eyes(session, item, assignee)
+        previous = username(session, item.assignee_id)
         now = ctx.clock.now()
         holder = (WorkItem.assignee_id.is_(None) if item.assignee_id is None
                   else WorkItem.assignee_id == item.assignee_id)

@@ -51,13 +51,7 @@ def task_panel(item: dict[str, Any], state: TaskState | None = None) -> dict[str
 
 
 def _documents(view: dict[str, Any]) -> list[dict[str, Any]]:
-    found = []
-    for doc in view["documents"]:
-        try:
-            found.append(documents.get_document(ctx(), doc["id"]))
-        except NotFound:
-            continue  # removed between the two reads
-    return found
+    return documents.case_documents(ctx(), view["reference"])
 
 
 def _pct(value: float, whole: float) -> float:

@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Any, Callable, TypeVar
 from urllib.parse import urlsplit
 
-from flask import current_app, g, redirect, request, session, url_for
+from flask import g, redirect, request, session, url_for
 from werkzeug.exceptions import BadRequest
 
 from engine.context import Context
+from webapp.api.common import ctx
 from engine.errors import AuthenticationRequired
 from engine.services import auth
 
@@ -51,10 +52,6 @@ def secret_key(ctx: Context) -> str:
         finally:
             tmp.unlink()
     return path.read_text().strip()
-
-
-def ctx() -> Context:
-    return current_app.extensions["caseworks"]  # type: ignore[no-any-return]
 
 
 def csrf_token() -> str:

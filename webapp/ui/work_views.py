@@ -63,9 +63,9 @@ def save_filter() -> Any:
         saved = worklist.save_filter(ctx(), user(), request.form.get("name", ""), q)
     except ValidationFailed as err:
         flash(f"The filter was not saved: {'; '.join((err.details or {}).values()) or err.message}.", "error")
-        return redirect(url_for("ui.worklist", view=q.view, sort=q.sort, queue=q.queue), code=303)
+        return redirect(_here(q), code=303)
     flash(f"Saved the filter '{saved['name']}'.", "success")
-    return redirect(url_for("ui.worklist", view=q.view, sort=q.sort, queue=q.queue), code=303)
+    return redirect(_here(q), code=303)
 
 
 @bp.post("/work/filters/<int:filter_id>/delete")
