@@ -40,7 +40,7 @@ from .errors import (
 )
 from .model import DOCUMENT_TYPES, Box, CaptureResult, Classification, Field, Limits, Page, Word
 from .pdf import page_needs_ocr
-from .pipeline import process
+from .pipeline import analyse, process
 from .render import render_page
 from .sandbox import render_page_isolated, run_isolated
 from .sniff import SUPPORTED as SUPPORTED_MEDIA_TYPES
@@ -52,7 +52,7 @@ __all__ = [
     "CorruptDocument", "DocumentError", "DocumentTooLarge", "EmptyDocument", "Field",
     "ImageTooLarge", "LimitExceeded", "Limits", "NoTextFound", "OcrUnavailable", "Page",
     "PageNotFound", "PasswordProtected", "ReaderFailed", "RulesError", "TooManyPages", "TypeRule",
-    "UnsupportedDocument", "Word", "classify", "default_rules", "error_from_code", "load_rules",
+    "UnsupportedDocument", "Word", "analyse", "classify", "default_rules", "error_from_code", "load_rules",
     "page_needs_ocr", "precheck", "process", "render_page", "render_page_isolated", "run_isolated",
     "sniff",
 ]

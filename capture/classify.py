@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import tomllib
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -127,7 +128,7 @@ def _phrases(value: Any, source: str, where: str) -> tuple[tuple[str, float], ..
     phrases: dict[str, float] = {}
     for phrase, weight in value.items():
         entry = f"{where}[{phrase!r}]"
-        normal = normalize(str(phrase)).strip()
+        normal = str(phrase).strip().lower() if str(phrase).startswith("@") else normalize(str(phrase)).strip()
         if not normal:
             raise RulesError(f"{source}: {entry}: the phrase is empty")
         if normal in phrases:
@@ -157,12 +158,16 @@ _NON_WORD = re.compile(r"[^\w'’&+]+")
 
 
 def normalize(text: str) -> str:
-    """Lower case words separated by single spaces, padded, so a phrase is a substring search.
+    """Lower case words without accents separated by single spaces, padded, so a phrase is a substring search.
 
     Punctuation and line breaks become spaces on both sides (text and phrase), which makes
-    "Net pay:" match "net pay" and keeps matching at C speed on hundreds of pages.
+    "Net pay:" match "net pay" and keeps matching at C speed on hundreds of pages; accents are
+    dropped on both sides because OCR drops or misreads them ("Fälligkeit", "Falligkeit").
     """
-    return f" {_NON_WORD.sub(' ', text.lower()).strip()} "
+    lowered = text.lower()
+    if not lowered.isascii():
+        lowered = "".join(ch for ch in unicodedata.normalize("NFKD", lowered) if not unicodedata.combining(ch))
+    return f" {_NON_WORD.sub(' ', lowered).strip()} "
 
 
 @lru_cache(maxsize=4096)
@@ -170,14 +175,22 @@ def _needle(phrase: str) -> str:
     return normalize(phrase)
 
 
-def classify(text: str, rules: ClassificationRules) -> Classification:
-    """The most likely type of a document with this text, and how sure we are."""
+def _has(phrase: str, words: str, cues: frozenset[str]) -> bool:
+    return phrase in cues if phrase.startswith("@") else _needle(phrase) in words
+
+
+def classify(text: str, rules: ClassificationRules, cues: frozenset[str] = frozenset()) -> Classification:
+    """The most likely type of a document with this text, and how sure we are.
+
+    ``cues`` are what capture measured beyond the words (``@mrz``, ``@narrow_page``, ...; see the
+    rules file); a rule phrase starting with ``@`` counts when its cue is present.
+    """
     words = normalize(text)
     scored: list[tuple[float, str, tuple[str, ...]]] = []
     for rule in rules.types:
-        found = tuple(p for p, _ in rule.keywords if _needle(p) in words)
+        found = tuple(p for p, _ in rule.keywords if _has(p, words, cues))
         score = sum(w for p, w in rule.keywords if p in found)
-        score -= sum(w for p, w in rule.negative if _needle(p) in words)
+        score -= sum(w for p, w in rule.negative if _has(p, words, cues))
         scored.append((float(max(score, 0.0)), rule.name, found))
     scored.sort(key=lambda s: s[0], reverse=True)
     scores = tuple((name, round(score, 2)) for score, name, _ in scored)

@@ -12,20 +12,21 @@ import re
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import accumulate
 
-from . import values
+from . import extract, values
 from .labels import find_labels
 from .model import Box, Classification, Field, Page, Word
 
 COLUMN_GAP = 2.5  # a gap wider than this many word heights ends a value (next column)
 _SEPARATORS = " \t:#-–—=|"
 _NOT_NAMES = {"number", "no", "date", "address", "amount", "total", "id", "of", "details"}
-_COMPANY = re.compile(r"\b(?:Ltd|Limited|GmbH|B\.?V\.?|Inc|LLC|plc|PLC|S\.?A\.?|AG|N\.?V\.?|SARL|Co\.)(?!\w)")
 
+_WITH_COMMERCE = {"invoice", "receipt", "medical_invoice", "repair_estimate"}
+_COMMERCE = ("total", "currency", "document_date", "vendor", "vendor_address", "invoice_number", "tax_amount")
 FIELDS_BY_TYPE: dict[str, frozenset[str]] = {
-    name: frozenset(fields) for name, fields in {
+    name: frozenset(fields) | (frozenset(_COMMERCE) if name in _WITH_COMMERCE else frozenset()) for name, fields in {
         "claim_form": ("case_reference", "policy_number", "name", "email", "iban", "date",
                        "incident_date", "document_date", "amount"),
         "repair_estimate": ("case_reference", "policy_number", "document_number", "total", "amount",
@@ -35,10 +36,11 @@ FIELDS_BY_TYPE: dict[str, frozenset[str]] = {
         "receipt": ("document_number", "total", "amount", "date", "document_date"),
         "medical_invoice": ("case_reference", "policy_number", "name", "document_number", "total",
                             "amount", "date", "document_date", "iban", "email"),
-        "id_document": ("name", "document_number", "date_of_birth", "expiry_date", "date"),
-        "proof_of_address": ("name", "account_number", "document_number", "date", "document_date", "email"),
-        "payslip": ("name", "employer", "net_pay", "gross_pay", "iban", "date", "document_date",
-                    "case_reference", "email"),
+        "id_document": ("name", "holder_name", "document_number", "date_of_birth", "expiry_date", "date"),
+        "proof_of_address": ("name", "holder_name", "account_number", "document_number", "date", "document_date",
+                             "email", "vendor", "vendor_address"),
+        "payslip": ("name", "employer", "net_pay", "gross_pay", "pay_period", "iban", "date", "document_date",
+                    "case_reference", "email", "currency"),
         "bank_statement": ("name", "iban", "account_number", "date", "document_date", "amount"),
         "tax_return": ("name", "tax_id", "date", "document_date", "amount", "case_reference"),
         "company_registration": ("company_name", "document_number", "tax_id", "date", "document_date", "email"),
@@ -80,8 +82,10 @@ def extract_fields(pages: tuple[Page, ...], classification: Classification) -> t
     found = [f for index in indexes for f in _pattern_fields(index)]
     found += [f for index in indexes for f in _labelled_fields(index, currency)]
     found = _best_per_value(found)
-    if classification.doc_type == "payslip" and indexes and not any(f.name == "employer" for f in found):
-        found += _letterhead_employer(indexes[0])
+    laid_out = extract.document_fields(pages, "\n".join(index.text for index in indexes))
+    replaced = {f.name for f in laid_out}
+    found = [f for f in found if f.name not in replaced] + laid_out
+    found += _holder_alias(found)
     wanted = FIELDS_BY_TYPE.get(classification.doc_type)
     if wanted is not None and classification.confident:
         found = [f for f in found if f.name in wanted]
@@ -205,18 +209,9 @@ def _best_per_value(found: list[Field]) -> list[Field]:
     return kept
 
 
-def _letterhead_employer(index: _PageIndex) -> list[Field]:
-    """A company name in the first lines of page 1 (the letterhead), when no label names it."""
-    text = index.text
-    for line_start, line in _first_lines(text, 5):
-        if _COMPANY.search(line):
-            return [index.field("employer", line.strip(), line_start, line_start + len(line), 0.6)]
-    return []
-
-
-def _first_lines(text: str, count: int) -> Iterator[tuple[int, str]]:
-    pos = 0
-    for line in text.split("\n")[:count]:
-        if line.strip():
-            yield pos, line
-        pos += len(line) + 1
+def _holder_alias(found: list[Field]) -> list[Field]:
+    """``name`` beside ``holder_name`` when no label gave one: the engine's checks read ``name``."""
+    holder = next((f for f in found if f.name == "holder_name"), None)
+    if holder is None or any(f.name == "name" for f in found):
+        return []
+    return [replace(holder, name="name")]

@@ -95,7 +95,7 @@ def _prepare(number: int, image: Image.Image, limits: Limits) -> Raster:
     raster = gray
     if scale > 1.0:
         raster = gray.resize((round(gray.width * scale), round(gray.height * scale)), Image.Resampling.BICUBIC)
-    return Raster(number, raster, gray.width, gray.height, dpi, scale, enlarge_if_small=dpi is None)
+    return Raster(number, raster, gray.width, gray.height, dpi, scale, enlarge_if_small=dpi is None, photo=True)
 
 
 def _dpi(image: Image.Image) -> int | None:

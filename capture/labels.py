@@ -21,14 +21,6 @@ def _numbered(*things: str) -> tuple[str, ...]:
 
 # (field name, value kind, label phrases)
 LABELS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("net_pay", "amount", ("net pay", "net salary", "net wage", "net wages", "net amount", "net payment",
-                           "take-home pay", "take home pay")),
-    ("gross_pay", "amount", ("gross pay", "gross salary", "gross wage", "gross wages", "gross earnings",
-                             "total gross")),
-    ("total", "amount", ("grand total", "total amount", "total due", "total payable", "total to pay",
-                         "total incl. vat", "total incl vat", "total estimate", "total cost", "total",
-                         "amount due", "amount payable", "amount paid", "balance due", "estimated total")),
-    ("employer", "company", ("employer", "employer name", "employer's name")),
     ("company_name", "company", ("company name", "name of company", "name of the company", "registered name")),
     ("policy_number", "code", _numbered("policy")),
     ("account_number", "code", (*_numbered("account", "customer"), "customer id")),
@@ -36,13 +28,8 @@ LABELS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
                                           "passport", "licence", "license", "card", "statement",
                                           "certificate", "registration", "company", "order")),
     ("tax_id", "code", ("tax identification number", "tax id", "tax reference", "tax number", "tin", "utr")),
-    ("date_of_birth", "date", ("date of birth", "dob", "d.o.b.", "born")),
-    ("expiry_date", "date", ("date of expiry", "expiry date", "expiry", "expiration date", "expires",
-                             "valid until")),
     ("incident_date", "date", ("date of loss", "date of incident", "date of accident", "date of damage",
                                "incident date", "accident date")),
-    ("document_date", "date", ("invoice date", "issue date", "pay date", "payment date", "statement date",
-                               "document date", "receipt date", "estimate date", "date of issue", "date")),
     ("name", "name", ("employee name", "patient name", "customer name", "account holder name",
                       "policyholder name", "policy holder name", "insured name", "claimant name", "full name",
                       "employee", "patient", "policyholder", "policy holder", "account holder", "claimant",

@@ -22,6 +22,7 @@ from typing import Any
 import pytesseract
 from PIL import Image
 
+from . import language, rapid
 from .errors import OcrUnavailable, ReaderFailed
 from .model import Box, Limits, Page, Word, join_words
 
@@ -51,6 +52,7 @@ class Raster:
     dpi: int | None
     scale: float = 1.0  # raster pixels per page pixel (> 1 when enlarged for OCR)
     enlarge_if_small: bool = False  # resolution unknown: enlarge and retry if the text is small
+    photo: bool = False  # an image file (photo or receipt scan) rather than a PDF page
 
 
 def use_single_thread_openmp() -> None:
@@ -78,9 +80,38 @@ def ocr_raster(raster: Raster, limits: Limits) -> Page:
             raster, words = _retry_enlarged(path, raster, limits, words)
         if _mean_conf(words) < LOW_CONFIDENCE:
             words = _retry_upright(path, raster, limits, words)
+        words, lang = _in_its_language(path, raster, limits, words)
+    if raster.photo and lang == limits.ocr_language == "eng" and _mean_conf(words) < SURE_CONFIDENCE:
+        words = _second_engine(raster, words)
     return Page(raster.number, raster.width, raster.height, "ocr", join_words(words), tuple(words),
                 dpi=raster.dpi, orientation=reading_orientation(words),
                 ocr_confidence=round(_mean_conf(words), 1) if words else None)
+
+
+def _in_its_language(path: Path, raster: Raster, limits: Limits, words: list[Word]) -> tuple[list[Word], str]:
+    """Read the page again with its own language's model when it is not in the configured one (a German
+    page read with English loses every umlaut); keep the better-scored reading."""
+    text = " ".join(w.text for w in words)
+    lang = language.tesseract_language(text, limits.ocr_language)
+    if lang is None:
+        return words, limits.ocr_language
+    turned = reading_orientation(words)
+    image = raster.image.rotate(-turned, expand=True) if turned else raster.image
+    retry = _read_words(path, raster, image, replace(limits, ocr_language=lang), turned=turned)
+    return (retry, lang) if _score(retry) >= 0.9 * _score(words) else (words, limits.ocr_language)
+
+
+def _second_engine(raster: Raster, words: list[Word]) -> list[Word]:
+    """RapidOCR's reading of an unsure photo, when it reads at least as much text (see ``capture.rapid``)."""
+    if not rapid.available():
+        return words
+    image = raster.image
+    turned = reading_orientation(words)
+    if turned:
+        return words  # the second engine reads upright pages only
+    retry = rapid.read_words(image, raster.scale)
+    letters = sum(len(w.text) for w in words)
+    return retry if sum(len(w.text) for w in retry) >= 0.6 * letters else words
 
 
 def _small_text(words: list[Word]) -> bool:

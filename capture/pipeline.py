@@ -16,7 +16,7 @@ from .classify import ClassificationRules, classify
 from .errors import NoTextFound
 from .fields import extract_fields
 from .images import read_image
-from .model import CaptureResult, Limits, Page
+from .model import CaptureResult, Classification, Field, Limits, Page
 from .ocr import Raster, ocr_raster
 from .pdf import read_pdf
 from .sniff import PDF, precheck
@@ -35,10 +35,16 @@ def process(data: bytes, *, limits: Limits, rules: ClassificationRules) -> Captu
             "No text could be read on any page: the document is blank or unreadable. "
             "Please send a clearer scan or photo."
         )
+    classification, fields = analyse(pages, rules)
+    return CaptureResult("ok", media_type, pages, classification, fields)
+
+
+def analyse(pages: tuple[Page, ...], rules: ClassificationRules) -> tuple[Classification, tuple[Field, ...]]:
+    """Type and fields of pages already read: what ``process`` does after reading, kept apart so the
+    accuracy benchmark can re-run it on stored word boxes without paying for OCR again."""
     text = "\n".join(page.text for page in pages)
     classification = classify(text, rules)
-    fields = extract_fields(pages, classification)
-    return CaptureResult("ok", media_type, pages, classification, fields)
+    return classification, extract_fields(pages, classification)
 
 
 def read_pages(data: bytes, media_type: str, limits: Limits) -> tuple[Page, ...]:

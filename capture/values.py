@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from . import dates
+
 CURRENCIES = {"EUR": "EUR", "€": "EUR", "USD": "USD", "US$": "USD", "$": "USD", "GBP": "GBP", "£": "GBP"}
 _CUR = r"(?:EUR|USD|GBP|US\$|€|\$|£)"
 # thousands groups may be split by . , ' or a (thin/no-break) space; OCR sometimes adds a space after , or .
@@ -20,7 +22,6 @@ AMOUNT = re.compile(
     rf"|(?P<num2>-?{_NUM})[ \u00a0]?(?P<post>{_CUR})){_NUM_END}"
 )
 _CURRENCY_HINT = re.compile(r"EUR|USD|GBP|[€$£]")
-_YEAR_HINT = re.compile(r"(?:19|20)\d\d")
 BARE_AMOUNT = re.compile(rf"^(?P<num>-?{_NUM}){_NUM_END}")
 
 CASE_REFERENCE = re.compile(r"(?<![A-Z0-9])(CLM|ONB|LOA)\s?[-–—]\s?(\d{4})\s?[-–—]\s?(\d{6})(?!\d)", re.I)
@@ -37,21 +38,6 @@ IBAN_LENGTHS = {
     "NL": 18, "NO": 15, "PL": 28, "PT": 25, "RO": 24, "SE": 24, "SI": 19, "SK": 24, "SM": 27,
     "TR": 26, "UA": 29,
 }
-
-_MONTHS = {
-    "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7,
-    "august": 8, "september": 9, "october": 10, "november": 11, "december": 12,
-    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9,
-    "sept": 9, "oct": 10, "nov": 11, "dec": 12,
-}
-_MONTH = "(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
-_DATES = (
-    ("ymd", re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")),
-    ("dmy", re.compile(r"(?<![\d.])(\d{1,2})([./-])(\d{1,2})\2(\d{4})(?!\d)")),
-    ("d_month_y", re.compile(rf"(?<!\w)(\d{{1,2}})(?:st|nd|rd|th)?\.?\s+{_MONTH},?\s+(\d{{4}})(?!\d)", re.I)),
-    ("month_d_y", re.compile(rf"(?<!\w){_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})(?!\d)", re.I)),
-)
-
 
 def parse_number(text: str) -> Decimal | None:
     """A number written with either convention: ``1,234.56``, ``1.234,56``, ``1 234,56``, ``12,5``.
@@ -118,32 +104,14 @@ def leading_amount(text: str) -> tuple[int, Decimal, str | None] | None:
 
 
 def find_dates(text: str) -> Iterator[tuple[int, int, date]]:
-    """Dates written ISO, day-first numeric (month-first when the day cannot be a month) or in words."""
-    for offset, line in lines_with(text, _YEAR_HINT):
-        for style, pattern in _DATES:
-            for match in pattern.finditer(line):
-                found = _to_date(style, match.groups())
-                if found is not None:
-                    yield offset + match.start(), offset + match.end(), found
-
-
-def _to_date(style: str, groups: tuple[str, ...]) -> date | None:
-    if style == "ymd":
-        year, month, day = int(groups[0]), int(groups[1]), int(groups[2])
-    elif style == "dmy":
-        day, month, year = int(groups[0]), int(groups[2]), int(groups[3])
-        if month > 12 >= day:
-            day, month = month, day
-    elif style == "d_month_y":
-        day, month, year = int(groups[0]), _MONTHS[groups[1].lower()], int(groups[2])
-    else:
-        month, day, year = _MONTHS[groups[0].lower()], int(groups[1]), int(groups[2])
-    if not 1900 <= year <= 2100:
-        return None
-    try:
-        return date(year, month, day)
-    except ValueError:
-        return None
+    """Dates written ISO, day-first numeric (month-first when the day cannot be a month), with two- or
+    four-digit years, or with month names in six languages (see ``capture.dates``)."""
+    offset = 0
+    for line in text.split("\n"):
+        if dates.has_digit(line):
+            for start, end, day in dates.find_dates(line):
+                yield offset + start, offset + end, day
+        offset += len(line) + 1
 
 
 def iban_is_valid(iban: str) -> bool:

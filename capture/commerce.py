@@ -1,0 +1,261 @@
+"""Fields of invoices and receipts read from visual rows: total, tax, currency, date, vendor, address, number.
+
+The total is chosen the way a person checks a bill: among amounts labelled as totals, never one on a
+subtotal, tax, count, year-to-date, "change" or "amount due on <date>" row; a grand-total label beats
+a plain "Total"; an amount the payment lines confirm (cash less change, the card charge) beats one
+they do not; only then the larger. Nothing labelled, nothing returned: a guess is worse than a gap.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from . import dates, money, vocabulary as v
+from .layout import Row
+from .model import Field
+from .reading import Label, Lexicon, Value, after, amounts_in, dates_in, first_amount, label_spans, labels, under
+
+STRONG = Lexicon(v.TOTAL_STRONG)
+PLAIN = Lexicon(v.TOTAL_PLAIN)
+NOT_TOTAL = Lexicon(v.NOT_TOTAL)
+PAYMENT = Lexicon(v.PAYMENT)
+CHANGE = Lexicon(v.CHANGE)
+TAX = Lexicon(v.TAX)
+STOPS = Lexicon(v.TOTAL_STRONG, v.TOTAL_PLAIN, v.NOT_TOTAL, v.PAYMENT, v.CHANGE, v.TAX)
+DATE_LABELS = Lexicon(v.DOCUMENT_DATE)
+NOT_DATE = Lexicon(v.NOT_DOCUMENT_DATE)
+NUMBER_LABELS = Lexicon(v.INVOICE_NUMBER)
+NOT_VENDOR = Lexicon(v.NOT_VENDOR)
+VENDOR_LABELS = Lexicon(v.VENDOR_LABEL)
+BUYER = Lexicon(v.BUYER_LABEL)
+_CODE = re.compile(r"[#:]*\s*([A-Z0-9][A-Za-z0-9\-/._]{1,30})")
+_LETTERS = re.compile(r"[^\W\d_]")
+_PHONE = re.compile(r"(?:\+?\d[\d ()./-]{6,}\d)")
+
+
+def field(name: str, value: str, found: Value | Label | Row, page: int, confidence: float) -> Field:
+    raw = found.raw if isinstance(found, Value) else found.text
+    return Field(name, value, raw, page, found.box, round(max(0.0, min(1.0, confidence)), 3))
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    value: Value
+    page: int
+    rank: float
+    order: int
+
+
+def _total_candidates(pages: Sequence[Sequence[Row]]) -> list[Candidate]:
+    found: list[Candidate] = []
+    order = 0
+    for page_rows in pages:
+        for row in page_rows:
+            order += 1
+            excluded = label_spans(row, NOT_TOTAL)
+            if excluded and excluded[0][0] == 0:
+                continue  # the row is a subtotal, tax, count or change line
+            stops = label_spans(row, STOPS)
+            for lexicon, rank in ((STRONG, 3.0), (PLAIN, 2.0)):
+                for label in labels([row], lexicon):
+                    if any(s <= label.start < e for s, e in excluded):
+                        continue
+                    amount = first_amount(after(label, stops))
+                    below = False
+                    if amount is None and label.end == len(row.words):
+                        amount = next((a for ws in under(label, page_rows, 1) if (a := first_amount(ws))), None)
+                        below = amount is not None
+                    if amount is not None and isinstance(amount.value, Decimal) and amount.value > 0:
+                        table = len(amounts_in(row.words)) > 2
+                        found.append(Candidate(amount, row.page, rank - 0.5 * below - 0.5 * table, order))
+                if any(c.order == order for c in found):
+                    break
+    return found
+
+
+def _paid_amounts(pages: Sequence[Sequence[Row]]) -> set[Decimal]:
+    """Amounts the payment lines confirm: a card charge, or cash tendered less the change."""
+    paid: list[Decimal] = []
+    change: list[Decimal] = []
+    for page_rows in pages:
+        for row in page_rows:
+            for lexicon, into in ((CHANGE, change), (PAYMENT, paid)):
+                spans = label_spans(row, lexicon)
+                if spans and spans[0][0] <= 1:
+                    amount = first_amount(row.words[spans[0][1]:])
+                    if amount is not None and isinstance(amount.value, Decimal):
+                        into.append(amount.value)
+                    break
+    confirmed = set(paid)
+    confirmed |= {p - c for p in paid for c in change if p - c > 0}
+    return confirmed
+
+
+def total(pages: Sequence[Sequence[Row]]) -> tuple[Field, str | None] | None:
+    """The grand total as a decimal string, and the currency printed beside it (if any)."""
+    candidates = _total_candidates(pages)
+    if not candidates:
+        return None
+    paid = _paid_amounts(pages)
+
+    def key(c: Candidate) -> tuple[float, bool, Decimal]:
+        value = c.value.value
+        assert isinstance(value, Decimal)
+        return c.rank + (1.0 if value in paid else 0.0), True, value
+
+    best = max(candidates, key=key)
+    value = best.value.value
+    assert isinstance(value, Decimal)
+    rivals = {c.value.value for c in candidates if key(c)[0] == key(best)[0]} - {value}
+    confidence = (0.95 if best.rank >= 3 or value in paid else 0.85) * best.value.conf * (0.8 if rivals else 1.0)
+    return field("total", f"{value:.2f}", best.value, best.page, confidence), best.value.currency
+
+
+def tax_amount(pages: Sequence[Sequence[Row]]) -> Field | None:
+    """The tax charged: the last amount on a tax row (rate and base come first when printed)."""
+    for page_rows in pages:
+        for row in page_rows:
+            spans = label_spans(row, TAX)
+            if not spans or spans[0][0] > 2:
+                continue
+            amounts = [a for a in amounts_in(row.words[spans[0][1]:]) if isinstance(a.value, Decimal)]
+            if amounts and amounts[-1].value > 0:
+                best = amounts[-1]
+                return field("tax_amount", f"{best.value:.2f}", best, row.page, 0.8 * best.conf)
+    return None
+
+
+def currency(text: str, beside_total: str | None, page: int, total_field: Field | None) -> Field | None:
+    """The document's currency: the one printed beside the total, else the one the document names most."""
+    if beside_total and beside_total not in money.AMBIGUOUS.values():
+        code, sure = beside_total, 0.95
+    else:
+        found = money.document_currency(text)
+        if found is None:
+            return None
+        code, sure = found
+    box = total_field.box if total_field else None
+    if box is None:
+        return None
+    return Field("currency", code, code, total_field.page if total_field else page, box, sure)
+
+
+def document_date(pages: Sequence[Sequence[Row]], text: str) -> Field | None:
+    """The issue date: a date labelled as such beats an unlabelled one; due, birth and period dates never count."""
+    month_first = dates.writes_month_first(text)
+    best: tuple[float, int, Value, int] | None = None
+    order = 0
+    for page_rows in pages:
+        for row in page_rows:
+            order += 1
+            found = dates_in(row.words, month_first)
+            if not found:
+                continue
+            excluded = label_spans(row, NOT_DATE)
+            good = label_spans(row, DATE_LABELS)
+            for value in found:
+                first = row.words.index(value.words[0])
+                before = [s for s in excluded if s[1] <= first]
+                label = [s for s in good if s[1] <= first]
+                if before and (not label or before[-1][0] >= label[-1][0]):
+                    continue
+                score = 2.0 if label else 1.0
+                if best is None or score > best[0]:
+                    best = (score, order, value, row.page)
+    if best is None:
+        return None
+    score, _, value, page = best
+    day = value.value
+    assert hasattr(day, "isoformat")
+    return field("document_date", day.isoformat(), value, page, (0.95 if score >= 2 else 0.85) * value.conf)
+
+
+def invoice_number(pages: Sequence[Sequence[Row]]) -> Field | None:
+    """The number beside (or under) an invoice/receipt number label: a code with at least one digit."""
+    for page_rows in pages:
+        for label in labels(page_rows, NUMBER_LABELS):
+            for words in (after(label), *under(label, page_rows, 1)):
+                if not words:
+                    continue
+                text = " ".join(w.text for w in words[:2])
+                match = _CODE.match(text)
+                if not match or not any(ch.isdigit() for ch in match.group(1)):
+                    continue
+                code = match.group(1).rstrip(".-/")
+                if dates_in(words[:1]) or (len(code) < 3):
+                    continue
+                used = tuple(w for w in words[:2] if w.text.strip("#:") and w.text.strip("#:") in code) or words[:1]
+                return field("invoice_number", code, Value(code, used, words is not after(label)), label.row.page,
+                             0.85 * min(w.conf for w in used) / 100)
+    return None
+
+
+def _vendor_score(row: Row, rank: int, body_height: float) -> float:
+    """How much a row near the top of page 1 looks like the issuer's name (a company, large print, not
+    an address, a phone number or a title such as "Tax invoice")."""
+    text = row.text
+    letters = len(_LETTERS.findall(text))
+    if letters < 3 or letters < 0.5 * len(text.replace(" ", "")):
+        return -9.0
+    score = 2.0 - 0.4 * rank
+    if v.COMPANY_SUFFIX.search(text):
+        score += 3.0
+    spans = label_spans(row, NOT_VENDOR)
+    if spans:
+        score -= 4.0 if spans[0][0] == 0 else 2.0
+    if v.ADDRESS_WORDS.search(text) or _PHONE.search(text) or "@" in text:
+        score -= 3.0
+    if row.height > 1.3 * body_height:
+        score += 1.0
+    return score
+
+
+def vendor(page_rows: Sequence[Row], body_height: float) -> tuple[Field, int] | None:
+    """The issuer's name as printed: the strongest name-like row among the first of page 1 (letterhead),
+    or the value of a "Supplier"/"From" label. Returns the field and the row it ends on."""
+    for label in labels(page_rows, VENDOR_LABELS, at_start=True):
+        words = after(label) or next(iter(under(label, page_rows, 1)), ())
+        text = " ".join(w.text for w in words).strip(" :")
+        if len(_LETTERS.findall(text)) >= 3:
+            value = Value(text, tuple(words), False)
+            return field("vendor", text, value, label.row.page, 0.8 * value.conf), label.row.index
+    buyer_rows = {lab.row.index for lab in labels(page_rows, BUYER, at_start=True)}
+    head = [r for r in page_rows[:8] if r.index not in buyer_rows]
+    scored = [(_vendor_score(row, rank, body_height), row) for rank, row in enumerate(head)]
+    scored = [(s, r) for s, r in scored if s > 0.5]
+    if not scored:
+        return None
+    score, row = max(scored, key=lambda sr: sr[0])
+    text = " ".join(row.text.split()).strip(" .,:-*")
+    nxt = page_rows[row.index + 1] if row.index + 1 < len(page_rows) else None
+    if nxt is not None and v.COMPANY_SUFFIX.fullmatch(nxt.text.strip(" .,")) and not v.COMPANY_SUFFIX.search(text):
+        text, row_end = f"{text} {nxt.text.strip()}", nxt.index
+    else:
+        row_end = row.index
+    confidence = min(0.9, 0.45 + 0.1 * score) * min(w.conf for w in row.words) / 100
+    return Field("vendor", text, row.text, row.page, row.box, round(confidence, 3)), row_end
+
+
+def vendor_address(page_rows: Sequence[Row], after_row: int) -> Field | None:
+    """The rows under the vendor's name up to the first phone, tax-number, date or title row (at most 4)."""
+    taken: list[Row] = []
+    for row in page_rows[after_row + 1: after_row + 6]:
+        text = row.text
+        if re.fullmatch(r"[\W\d\-]*\(?[\w-]*\d[\w-]*\)?[\W]*", text) and not taken and not v.POSTCODE.search(text):
+            continue  # a registration number under the name
+        if _PHONE.search(text) and not v.POSTCODE.search(text) or label_spans(row, NOT_VENDOR):
+            break
+        if dates_in(row.words):
+            break
+        taken.append(row)
+        if len(taken) == 4:
+            break
+    if not taken or not any(v.ADDRESS_WORDS.search(r.text) or v.POSTCODE.search(r.text) for r in taken):
+        return None
+    text = " ".join(r.text for r in taken)
+    box_rows = Row(-1, tuple(w for r in taken for w in r.words), taken[0].page)
+    confidence = 0.7 * min(w.conf for w in box_rows.words) / 100
+    return Field("vendor_address", " ".join(text.split()), text, taken[0].page, box_rows.box, round(confidence, 3))

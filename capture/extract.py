@@ -1,0 +1,64 @@
+"""Layout-aware fields of a whole document: rows are built once, then each kind of field reads them.
+
+Only the first ``HEAD_PAGES`` and last ``TAIL_PAGES`` pages are laid out: issuers, numbers and dates
+stand at the start, totals at the end, and a 100-page text PDF must stay fast.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from dataclasses import replace
+
+from . import commerce, people
+from .layout import Row, rows
+from .model import Field, Page
+
+HEAD_PAGES = 3
+TAIL_PAGES = 2
+
+
+def laid_out(pages: Sequence[Page]) -> list[list[Row]]:
+    chosen = [p for i, p in enumerate(pages) if i < HEAD_PAGES or i >= len(pages) - TAIL_PAGES]
+    return [r for r in (rows(p) for p in chosen if p.words) if r]
+
+
+def document_fields(pages: Sequence[Page], text: str) -> list[Field]:
+    """Every layout field found (total, currency, dates, vendor, payslip and ID fields, holder names)."""
+    laid = laid_out(pages)
+    if not laid:
+        return []
+    out: list[Field] = []
+    found_total = commerce.total(laid)
+    total_field, beside = (found_total if found_total else (None, None))
+    if total_field:
+        out.append(total_field)
+    cur = commerce.currency(text, beside, laid[0][0].page, total_field)
+    if cur:
+        out.append(cur)
+    for extractor in (commerce.tax_amount, commerce.invoice_number):
+        found = extractor(laid)
+        if found:
+            out.append(found)
+    day = commerce.document_date(laid, text)
+    if day:
+        out.append(day)
+    first = laid[0]
+    body = statistics.median(w.h for row in first for w in row.words)
+    issuer = commerce.vendor(first, body)
+    vendor_rows: set[int] = set()
+    if issuer:
+        out.append(issuer[0])
+        vendor_rows = set(range(0, issuer[1] + 1))
+        address = commerce.vendor_address(first, issuer[1])
+        if address:
+            out.append(address)
+    out += people.payslip_fields(laid, cur.value if cur else None)
+    if issuer and not any(f.name == "employer" for f in out):
+        out.append(replace(issuer[0], name="employer", confidence=round(0.8 * issuer[0].confidence, 3)))
+    out += people.id_fields(laid, text)
+    if not any(f.name == "holder_name" for f in out):
+        holder = people.addressee(laid, vendor_rows)
+        if holder:
+            out.append(holder)
+    return out

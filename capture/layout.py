@@ -1,0 +1,79 @@
+"""Visual lines of a page from its word boxes, the way a person's eye follows them.
+
+OCR engines split a printed line at a wide gap (a label on the left, its amount right-aligned far to
+the right) into separate lines or blocks, and a text layer orders words by drawing order. Here words
+are regrouped into rows by their vertical position after undoing the page's skew (measured from the
+words' own lines), so "Total ......... 36.00" is one row whatever the gap, even on a scan turned by a
+degree or two.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .model import Box, Page, Word
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One visual line: its words left to right, and where it stands on the page."""
+
+    index: int
+    words: tuple[Word, ...]
+    page: int
+
+    @property
+    def text(self) -> str:
+        return " ".join(w.text for w in self.words)
+
+    @property
+    def box(self) -> Box:
+        return Box.union([w.box for w in self.words])
+
+    @property
+    def height(self) -> float:
+        return statistics.median(w.h for w in self.words)
+
+
+def skew(words: Sequence[Word]) -> float:
+    """Slope (dy per dx) of the page's text lines: the median over OCR lines of three or more words."""
+    slopes = []
+    by_line: dict[int, list[Word]] = {}
+    for word in words:
+        by_line.setdefault(word.line, []).append(word)
+    for line in by_line.values():
+        if len(line) < 3:
+            continue
+        first, last = line[0], line[-1]
+        dx = (last.x + last.w / 2) - (first.x + first.w / 2)
+        if dx > 4 * first.h:
+            slopes.append(((last.y + last.h / 2) - (first.y + first.h / 2)) / dx)
+    return statistics.median(slopes) if len(slopes) >= 2 else 0.0
+
+
+def rows(page: Page) -> list[Row]:
+    """The page's words grouped into visual rows, top to bottom, each left to right."""
+    words = [w for w in page.words if w.text.strip()]
+    if not words:
+        return []
+    slope = max(-0.1, min(0.1, skew(words)))
+
+    def level(w: Word) -> float:
+        return (w.y + w.h / 2) - slope * (w.x + w.w / 2)
+
+    ordered = sorted(words, key=level)
+    groups: list[list[Word]] = []
+    centre = height = 0.0  # running mean level and mean word height of the row being built
+    for word in ordered:
+        y = level(word)
+        if groups and abs(y - centre) <= 0.45 * max(height, word.h):
+            group = groups[-1]
+            group.append(word)
+            centre += (y - centre) / len(group)
+            height += (word.h - height) / len(group)
+            continue
+        groups.append([word])
+        centre, height = y, float(word.h)
+    return [Row(i, tuple(sorted(group, key=lambda w: w.x)), page.number) for i, group in enumerate(groups)]
