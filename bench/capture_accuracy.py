@@ -87,7 +87,7 @@ def read_document(path: Path, limits: capture.Limits, rules: capture.Classificat
     data = path.read_bytes()
     entry = None
     if cache is not None:
-        entry = cache / f"{hashlib.sha256(data).hexdigest()}-{CACHE_VERSION}.json"
+        entry = cache_entry(cache, data)
         if entry.exists() and hasattr(capture, "analyse"):
             pages = capture.CaptureResult.from_dict(json.loads(entry.read_text()))
             classification, fields = capture.analyse(pages.pages, rules)
@@ -97,6 +97,10 @@ def read_document(path: Path, limits: capture.Limits, rules: capture.Classificat
         entry.write_text(json.dumps({**result.to_dict(), "fields": [], "classification": {
             "doc_type": "other", "confidence": 0.0, "confident": False, "scores": [], "matched": []}}))
     return result
+
+
+def cache_entry(cache: Path, data: bytes) -> Path:
+    return cache / f"{hashlib.sha256(data).hexdigest()}-{CACHE_VERSION}.json"
 
 
 def expected_type(raw: dict[str, Any], default: str | None) -> str | None:
@@ -109,12 +113,15 @@ def main() -> None:
     parser.add_argument("--doc-type", help="expected type of files whose JSON names none")
     parser.add_argument("--jobs", type=int, default=2, help="documents read at once")
     parser.add_argument("--cache", type=Path, help="developers only: keep and reuse OCR word boxes here")
+    parser.add_argument("--cached-only", action="store_true", help="developers only: skip documents not in --cache")
     parser.add_argument("--limit", type=int, default=0, help="read only the first N documents")
     parser.add_argument("--show", action="store_true", help="print every miss")
     args = parser.parse_args()
     docs = sorted(p for p in args.folder.iterdir() if p.suffix.lower() in SUFFIXES and p.with_suffix(".json").exists())
     if args.limit:
         docs = docs[: args.limit]
+    if args.cached_only and args.cache:
+        docs = [p for p in docs if cache_entry(args.cache, p.read_bytes()).exists()]
     if not docs:
         sys.exit(f"{args.folder}: no document with a .json of expected fields beside it")
     if args.cache:

@@ -24,7 +24,7 @@ NOT_TOTAL = Lexicon(v.NOT_TOTAL)
 PAYMENT = Lexicon(v.PAYMENT)
 CHANGE = Lexicon(v.CHANGE)
 TAX = Lexicon(v.TAX)
-STOPS = Lexicon(v.TOTAL_STRONG, v.TOTAL_PLAIN, v.NOT_TOTAL, v.PAYMENT, v.CHANGE, v.TAX)
+STOPS = Lexicon(v.TOTAL_STRONG, v.TOTAL_PLAIN, v.PAYMENT, v.CHANGE)  # where a total's value ends
 DATE_LABELS = Lexicon(v.DOCUMENT_DATE)
 NOT_DATE = Lexicon(v.NOT_DOCUMENT_DATE)
 NUMBER_LABELS = Lexicon(v.INVOICE_NUMBER)
@@ -33,6 +33,8 @@ VENDOR_LABELS = Lexicon(v.VENDOR_LABEL)
 BUYER = Lexicon(v.BUYER_LABEL)
 _CODE = re.compile(r"[#:]*\s*([A-Z0-9][A-Za-z0-9\-/._]{1,30})")
 _LETTERS = re.compile(r"[^\W\d_]")
+_TITLES = {"invoice", "receipt", "rechnung", "facture", "factuur", "factura", "fattura", "ticket"}
+_ID_LIKE = re.compile(r"\d{3,}|[A-Z]+[-/]?\d")
 _PHONE = re.compile(r"(?:\+?\d[\d ()./-]{6,}\d)")
 
 
@@ -56,14 +58,13 @@ def _total_candidates(pages: Sequence[Sequence[Row]]) -> list[Candidate]:
         for row in page_rows:
             order += 1
             excluded = label_spans(row, NOT_TOTAL)
-            if excluded and excluded[0][0] == 0:
-                continue  # the row is a subtotal, tax, count or change line
             stops = label_spans(row, STOPS)
             for lexicon, rank in ((STRONG, 3.0), (PLAIN, 2.0)):
                 for label in labels([row], lexicon):
-                    if any(s <= label.start < e for s, e in excluded):
-                        continue
                     amount = first_amount(after(label, stops))
+                    end = row.words.index(amount.words[0]) if amount else len(row.words)
+                    if any(s < end for s, _ in excluded):
+                        continue  # a subtotal, tax, count, change or "due on <date>" line
                     below = False
                     if amount is None and label.end == len(row.words):
                         amount = next((a for ws in under(label, page_rows, 1) if (a := first_amount(ws))), None)
@@ -74,6 +75,14 @@ def _total_candidates(pages: Sequence[Sequence[Row]]) -> list[Candidate]:
                 if any(c.order == order for c in found):
                     break
     return found
+
+
+ROUNDING_STEP = Decimal("0.10")  # cash rounding to 0.05 or 0.10 (Malaysia, Switzerland, the Nordics, ...)
+ROUNDING = Lexicon(v.ROUNDING)
+
+
+def _has_rounding_line(pages: Sequence[Sequence[Row]]) -> bool:
+    return any(label_spans(row, ROUNDING) for rows in pages for row in rows)
 
 
 def _paid_amounts(pages: Sequence[Sequence[Row]]) -> set[Decimal]:
@@ -109,6 +118,9 @@ def total(pages: Sequence[Sequence[Row]]) -> tuple[Field, str | None] | None:
     best = max(candidates, key=key)
     value = best.value.value
     assert isinstance(value, Decimal)
+    rounded = sorted(p for p in paid if p != value and abs(p - value) <= ROUNDING_STEP)
+    if rounded and _has_rounding_line(pages):
+        value = rounded[0]  # cash rounding: what was paid is the total after rounding
     rivals = {c.value.value for c in candidates if key(c)[0] == key(best)[0]} - {value}
     confidence = (0.95 if best.rank >= 3 or value in paid else 0.85) * best.value.conf * (0.8 if rivals else 1.0)
     return field("total", f"{value:.2f}", best.value, best.page, confidence), best.value.currency
@@ -177,7 +189,8 @@ def invoice_number(pages: Sequence[Sequence[Row]]) -> Field | None:
     """The number beside (or under) an invoice/receipt number label: a code with at least one digit."""
     for page_rows in pages:
         for label in labels(page_rows, NUMBER_LABELS):
-            for words in (after(label), *under(label, page_rows, 1)):
+            titled = label.text in _TITLES  # "Invoice 2024-118" yes; "INVOICE" over a line of text no
+            for words in (after(label), *(() if titled else under(label, page_rows, 1))):
                 if not words:
                     continue
                 text = " ".join(w.text for w in words[:2])
@@ -185,7 +198,7 @@ def invoice_number(pages: Sequence[Sequence[Row]]) -> Field | None:
                 if not match or not any(ch.isdigit() for ch in match.group(1)):
                     continue
                 code = match.group(1).rstrip(".-/")
-                if dates_in(words[:1]) or (len(code) < 3):
+                if dates_in(words[:2]) or len(code) < 3 or ":" in code or (titled and not _ID_LIKE.search(code)):
                     continue
                 used = tuple(w for w in words[:2] if w.text.strip("#:") and w.text.strip("#:") in code) or words[:1]
                 return field("invoice_number", code, Value(code, used, words is not after(label)), label.row.page,
@@ -210,7 +223,19 @@ def _vendor_score(row: Row, rank: int, body_height: float) -> float:
         score -= 3.0
     if row.height > 1.3 * body_height:
         score += 1.0
+    if text == text.lower():
+        score -= 1.0  # a name in lower case is a handwritten note or a slogan, rarely a letterhead
     return score
+
+
+def _address_follows(rows: Sequence[Row], row: Row) -> bool:
+    """An address starts on the next row (or the one after a registration number)."""
+    for nxt in rows[row.index + 1: row.index + 3]:
+        if v.ADDRESS_WORDS.search(nxt.text) or v.POSTCODE.search(nxt.text):
+            return True
+        if not re.fullmatch(r"[\W\d\-]*\(?[\w. :-]*\d[\w-]*\)?[\W]*", nxt.text):
+            return False
+    return False
 
 
 def vendor(page_rows: Sequence[Row], body_height: float) -> tuple[Field, int] | None:
@@ -224,19 +249,35 @@ def vendor(page_rows: Sequence[Row], body_height: float) -> tuple[Field, int] | 
             return field("vendor", text, value, label.row.page, 0.8 * value.conf), label.row.index
     buyer_rows = {lab.row.index for lab in labels(page_rows, BUYER, at_start=True)}
     head = [r for r in page_rows[:8] if r.index not in buyer_rows]
-    scored = [(_vendor_score(row, rank, body_height), row) for rank, row in enumerate(head)]
+    scored = [(_vendor_score(row, rank, body_height) + 1.5 * _address_follows(page_rows, row), row)
+              for rank, row in enumerate(head)]
     scored = [(s, r) for s, r in scored if s > 0.5]
     if not scored:
         return None
     score, row = max(scored, key=lambda sr: sr[0])
-    text = " ".join(row.text.split()).strip(" .,:-*")
+    text = " ".join(row.text.split()).strip(" ,:;-*")
+    row_end = row.index
     nxt = page_rows[row.index + 1] if row.index + 1 < len(page_rows) else None
+    prev = page_rows[row.index - 1] if row.index > 0 else None
     if nxt is not None and v.COMPANY_SUFFIX.fullmatch(nxt.text.strip(" .,")) and not v.COMPANY_SUFFIX.search(text):
-        text, row_end = f"{text} {nxt.text.strip()}", nxt.index
-    else:
-        row_end = row.index
+        text, row_end = f"{text} {nxt.text.strip(' ,:;-*')}", nxt.index
+    elif prev is not None and _continues(prev, row, body_height):
+        text, row = f"{' '.join(prev.text.split())} {text}", Row(row.index, prev.words + row.words, row.page)
     confidence = min(0.9, 0.45 + 0.1 * score) * min(w.conf for w in row.words) / 100
     return Field("vendor", text, row.text, row.page, row.box, round(confidence, 3)), row_end
+
+
+def _continues(prev: Row, row: Row, body_height: float) -> bool:
+    """A company name printed over two lines: the row above ends the name the suffix row closes
+    ("LIAN CHI PU TIAN VEGETARIAN" / "RESTAURANT SDN BHD"), same print size, no digits."""
+    match = v.COMPANY_SUFFIX.search(row.text)
+    if match is None or match.end() < len(row.text.rstrip(" .,")) - 1:
+        return False
+    if re.search(r"\d", prev.text) or prev.text == prev.text.lower() or label_spans(prev, NOT_VENDOR):
+        return False
+    if v.ADDRESS_WORDS.search(prev.text):
+        return False
+    return 0.8 <= prev.height / max(row.height, 1.0) <= 1.25 and len(row.text.split()) <= 4
 
 
 def vendor_address(page_rows: Sequence[Row], after_row: int) -> Field | None:

@@ -35,7 +35,9 @@ _SEP = r"[./\-]"
 # each pattern: (style, regex); groups are read by _to_date
 PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("ymd", re.compile(r"(?<![\d.,/-])((?:19|20)\d\d)([./-])(\d{1,2})\2(\d{1,2})(?![\d])")),
-    ("dmy", re.compile(r"(?<![\d.,/-])(\d{1,2}) ?([./-]) ?(\d{1,2}) ?\2 ?(\d{4}|\d\d)(?![\d]|[.,]\d)")),
+    # a four-digit year may run straight into the time ("19/10/201820:49:59": OCR lost the space)
+    ("dmy", re.compile(r"(?<![\d.,/-])(\d{1,2}) ?([./-]) ?(\d{1,2}) ?\2 ?"
+                       r"(?:((?:19|20)\d\d)(?=\d\d?:\d\d)|(\d{4}|\d\d)(?![\d]|[.,]\d))")),
     ("d_month_y", re.compile(
         rf"(?<![\w])(\d{{1,2}})(?:st|nd|rd|th|er|e|°|º)?\.?(?:\s*|\s*[-/]\s*|\s+de\s+){_MONTH}"
         rf"(?:\s*[-/,]?\s*|\s+de\s+)((?:19|20)\d\d|\d\d)(?![\d])", re.I)),
@@ -84,7 +86,7 @@ def to_date(style: str, groups: tuple[str, ...], *, month_first: bool = False) -
     if style == "ymd":
         year, month, day = int(groups[0]), int(groups[2]), int(groups[3])
     elif style == "dmy":
-        day, month, year = int(groups[0]), int(groups[2]), full_year(int(groups[3]))
+        day, month, year = int(groups[0]), int(groups[2]), full_year(int(groups[3] or groups[4]))
         if (month_first and day <= 12) or (month > 12 >= day):
             day, month = month, day
     elif style == "d_month_y":

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from . import commerce, people
-from .layout import Row, rows
+from .layout import Row, rows, unturn_box, upright
 from .model import Field, Page
 
 HEAD_PAGES = 3
@@ -19,12 +19,25 @@ TAIL_PAGES = 2
 
 
 def laid_out(pages: Sequence[Page]) -> list[list[Row]]:
+    """Rows of the pages read for layout fields, each page turned upright first."""
     chosen = [p for i, p in enumerate(pages) if i < HEAD_PAGES or i >= len(pages) - TAIL_PAGES]
-    return [r for r in (rows(p) for p in chosen if p.words) if r]
+    return [r for r in (rows(upright(p)) for p in chosen if p.words) if r]
 
 
 def document_fields(pages: Sequence[Page], text: str) -> list[Field]:
-    """Every layout field found (total, currency, dates, vendor, payslip and ID fields, holder names)."""
+    """Every layout field found (total, currency, dates, vendor, payslip and ID fields, holder names),
+    boxes on the pages as stored (a turned page is read upright, its boxes turned back)."""
+    by_number = {p.number: p for p in pages}
+    return [_as_stored(f, by_number.get(f.page)) for f in _fields(pages, text)]
+
+
+def _as_stored(found: Field, page: Page | None) -> Field:
+    if page is None or page.orientation % 360 == 0:
+        return found
+    return replace(found, box=unturn_box(found.box, page.orientation % 360, page.width, page.height))
+
+
+def _fields(pages: Sequence[Page], text: str) -> list[Field]:
     laid = laid_out(pages)
     if not laid:
         return []

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .model import Box, Page, Word
 
@@ -77,3 +77,32 @@ def rows(page: Page) -> list[Row]:
         groups.append([word])
         centre, height = y, float(word.h)
     return [Row(i, tuple(sorted(group, key=lambda w: w.x)), page.number) for i, group in enumerate(groups)]
+
+
+def turn_box(box: Box, turn: int, width: int, height: int) -> Box:
+    """``box`` on a ``width`` x ``height`` page, as it stands once the page is turned ``turn`` degrees clockwise."""
+    x, y, w, h = box
+    if turn == 90:
+        return Box(height - y - h, x, h, w)
+    if turn == 180:
+        return Box(width - x - w, height - y - h, w, h)
+    if turn == 270:
+        return Box(y, width - x - w, h, w)
+    return box
+
+
+def unturn_box(box: Box, turn: int, width: int, height: int) -> Box:
+    """The inverse of ``turn_box``: a box of the upright page back on the page as stored."""
+    if turn in (90, 270):
+        return turn_box(box, 360 - turn, height, width)
+    return turn_box(box, turn, width, height)
+
+
+def upright(page: Page) -> Page:
+    """The page with its words placed as a reader sees them once the page is turned upright."""
+    turn = page.orientation % 360
+    if turn == 0:
+        return page
+    words = tuple(Word(w.text, *turn_box(w.box, turn, page.width, page.height), w.conf, w.line) for w in page.words)
+    width, height = (page.height, page.width) if turn in (90, 270) else (page.width, page.height)
+    return replace(page, words=words, width=width, height=height)

@@ -10,13 +10,18 @@ boxes Tesseract reports, tells which way the page is turned at no extra cost.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import os
 import re
+import resource
 import signal
+import subprocess
 import statistics
 import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytesseract
@@ -37,6 +42,8 @@ SMALL_TEXT_PX = 20  # median word height
 ENLARGE = 2.0
 KEEP_WORDS = 1.0  # share of the first reading's confident words the second must keep
 MIN_OSD_CONFIDENCE = 2.0  # Tesseract's own threshold for trusting an orientation guess
+_PR_SET_PDEATHSIG = 1
+_LIBC = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True) if ctypes.util.find_library("c") else None
 _OSD_ROTATE = re.compile(r"Rotate:\s*(\d+)")
 _OSD_CONFIDENCE = re.compile(r"Orientation confidence:\s*([\d.]+)")
 
@@ -111,7 +118,9 @@ def _second_engine(raster: Raster, words: list[Word]) -> list[Word]:
         return words  # the second engine reads upright pages only
     retry = rapid.read_words(image, raster.scale)
     letters = sum(len(w.text) for w in words)
-    return retry if sum(len(w.text) for w in retry) >= 0.6 * letters else words
+    # small print read by RapidOCR loses the spaces between words: fewer, longer words mean a worse reading
+    enough_words = len(retry) >= 0.8 * sum(1 for w in words if w.conf >= LOW_CONFIDENCE)
+    return retry if enough_words and sum(len(w.text) for w in retry) >= 0.6 * letters else words
 
 
 def _small_text(words: list[Word]) -> bool:
@@ -167,11 +176,38 @@ def _tesseract_config(raster: Raster, psm: int) -> str:
 def _read_words(path: Path, raster: Raster, image: Image.Image, limits: Limits, turned: int) -> list[Word]:
     """OCR ``image`` (the raster, possibly turned ``turned`` degrees clockwise) as a PGM file."""
     image.save(path, format="PPM")  # uncompressed: a PNG costs more to write than Tesseract saves
-    data = _run(lambda: pytesseract.image_to_data(
-        str(path), lang=limits.ocr_language, config=_tesseract_config(raster, limits.ocr_psm),
-        output_type=pytesseract.Output.DICT, timeout=limits.ocr_page_timeout_s,
-    ), raster, limits)
+    data = _run(lambda: _tesseract_tsv(path, limits.ocr_language, _tesseract_config(raster, limits.ocr_psm),
+                                       limits), raster, limits)
     return _words_from_tsv(data, raster, turned)
+
+
+def _limit_tesseract(cpu_seconds: int) -> Callable[[], None]:
+    """What runs in the tesseract child before it starts: its own CPU limit (the job's, whatever the warm
+    worker already spent) and death with the thread that waits for it (``PR_SET_PDEATHSIG``)."""
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 5))
+        if _LIBC is not None:
+            _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    return limit
+
+
+def _tesseract_tsv(path: Path, lang: str, config: str, limits: Limits) -> dict[str, list[Any]]:
+    """``tesseract PATH stdout -l LANG CONFIG tsv`` as pytesseract's ``image_to_data`` dict.
+
+    Run here rather than through pytesseract so the child gets its CPU limit and dies with its caller.
+    """
+    command = [pytesseract.pytesseract.tesseract_cmd, str(path), "stdout", "-l", lang, *config.split(), "tsv"]
+    try:
+        done = subprocess.run(command, capture_output=True, timeout=limits.ocr_page_timeout_s,
+                              preexec_fn=_limit_tesseract(limits.max_cpu_seconds), check=False)
+    except FileNotFoundError as err:
+        raise pytesseract.TesseractNotFoundError() from err
+    except subprocess.TimeoutExpired as err:
+        raise RuntimeError("Tesseract process timeout") from err
+    if done.returncode != 0:
+        raise pytesseract.TesseractError(done.returncode, done.stderr.decode("utf-8", "replace").strip())
+    data: dict[str, list[Any]] = pytesseract.pytesseract.file_to_dict(done.stdout.decode("utf-8", "replace"), "\t", -1)
+    return data
 
 
 def _osd_rotation(path: Path, limits: Limits) -> int:

@@ -12,6 +12,7 @@ box, so the layout code sees words as from Tesseract and measures the skew from 
 
 from __future__ import annotations
 
+import re
 import threading
 from typing import Any
 
@@ -20,6 +21,8 @@ from PIL import Image
 from .model import Word
 
 _ENGINE: Any = None
+# a label glued to its number ("TOTAL69.45", "Receiptno:88213"): small print loses the space between
+_GLUED = re.compile(r"(?<!\S)([^\W\d_]{3,}[:.]?)(\d[\d.,]*)(?!\S)")
 _LOCK = threading.Lock()
 _LOAD_LOCK = threading.Lock()
 
@@ -64,7 +67,7 @@ def _split(quad: Any, text: str, score: float, line: int, scale: float) -> list[
     length = max(1, len(text))
     out = []
     at = 0
-    for part in text.split(" "):
+    for part in _GLUED.sub(r"\1 \2", text).split(" "):
         if part:
             a, b = at / length, (at + len(part)) / length
             left, top = x0 + (x1 - x0) * a, y0 + (y1 - y0) * a

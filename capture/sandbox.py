@@ -3,7 +3,8 @@ process with bounded memory, CPU and wall time.
 
 Why a child process: under a memory cap PDFium aborts the whole process (SIGABRT) instead of
 raising, and a 400 MP image makes Tesseract take 1.5 GiB. In a child (``python -m
-capture.worker``) such a document costs a failed result with a reason, never the caller.
+capture.worker``) such a document costs a failed result with a reason, never the caller. The
+children are kept warm in a pool (``capture.pool``), one job after another, with the same limits.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,7 @@ from typing import Any
 from .classify import ClassificationRules
 from .errors import CaptureError, PageNotFound, ReaderFailed, error_from_code
 from .model import CaptureResult, Limits
+from .pool import WorkerPool
 from .render import DEFAULT_WIDTH, MAX_WIDTH
 from .sniff import precheck
 
@@ -102,10 +105,16 @@ def render_page_isolated(data: bytes, page: int, limits: Limits, *, width: int =
 
 def _run_child(command: Sequence[str] | None, header: dict[str, Any], data: bytes,
                limits: Limits) -> tuple[int, bytes, bytes] | None:
-    """Run one worker job: (exit status, stdout, stderr), or None when it ran out of wall time."""
+    """Run one worker job: (exit status, stdout, stderr), or None when it ran out of wall time.
+
+    The product's own command goes to the warm pool; another command (a test's stand-in) runs once.
+    """
+    if command is None:
+        key = (limits.max_memory_bytes, limits.max_cpu_seconds)
+        return default_pool().run(header, data, key, limits.max_wall_seconds)
     encoded = json.dumps(header).encode("utf-8")
     proc = subprocess.Popen(
-        list(command or WORKER_COMMAND), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        list(command), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, env=_child_env(), start_new_session=True,
     )
     try:
@@ -118,6 +127,24 @@ def _run_child(command: Sequence[str] | None, header: dict[str, Any], data: byte
     finally:
         _kill_group(proc)  # tesseract grandchildren of a crashed worker must not linger
     return proc.returncode, out, stderr
+
+
+def default_pool() -> WorkerPool:
+    """The process's pool of warm capture workers, started on first use."""
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            _POOL = WorkerPool(WORKER_COMMAND, _child_env())
+        return _POOL
+
+
+def warm(limits: Limits, count: int = 1) -> None:
+    """Start capture workers ahead of the first document (a worker process calls this at start)."""
+    default_pool().warm((limits.max_memory_bytes, limits.max_cpu_seconds), count)
+
+
+_POOL: WorkerPool | None = None
+_POOL_LOCK = threading.Lock()
 
 
 def _too_long(limits: Limits) -> str:

@@ -26,7 +26,7 @@ TOTAL_STRONG = _phrases("""
 grand total|total amount|total due|amount due|total payable|amount payable|total to pay|balance due|total incl
 |total inc|total including|total inclusive|total incl vat|total incl gst|total incl tax|total sales incl|total sales inclusive
 |total rounded|rounded total|total after rounding|nett total|total rm|total eur|total usd|total gbp|total chf
-|invoice total|total invoice|amount to pay|please pay|total payment|payment due|to pay
+|invoice total|total invoice|total amt|total amount due|total amount payable|amount to pay|please pay|total payment|payment due|to pay
 |gesamtbetrag|gesamtsumme|rechnungsbetrag|endbetrag|zu zahlen|zahlbetrag|zahlungsbetrag|bruttobetrag|gesamt brutto
 |summe brutto|rechnungssumme|total brutto|endsumme|zu zahlender betrag
 |total ttc|montant ttc|net a payer|montant total|total a payer|montant du|montant a payer|somme a payer|total general
@@ -44,11 +44,15 @@ subtotal|sub total|total excl|total excluding|total exclusive|total before|total
 |total tva|total mwst|total ust|amount due on|due on|fallig am|a payer le|te betalen voor|vence el|entro il|total net ht
 |jumlah gst|total gst amount|total no|total number|total pcs|no of items|item count|total weight|cumul|kumuliert
 |jahressumme|cumulativo|acumulado|cumule|tendered|change|rounding|round adj|rounding adj|service charge
+|excluding|exclusive|excl|exkl|ohne mwst|hors taxe|hors taxes|zonder btw|excl btw|sin iva|senza iva|before tax
+|before discount|total sales excluding|total net|net amount|nettosumme|saving|savings|discount|rabatt|remise|korting
+|descuento|sconto|deposit|balance|points
 """)
 PAYMENT = _phrases("""
 cash|tunai|card|credit card|debit card|visa|mastercard|master|amex|paid|amount paid|bezahlt|bar|barzahlung|gegeben
 |especes|carte|paiement|contant|pin|pinnen|betaald|efectivo|tarjeta|pagado|contanti|carta|pagato|bancomat|tendered
 """)
+ROUNDING = _phrases("rounding|rounding adj|rounding adjustment|round adj|rundung|arrondi|afronding|redondeo|arrotondamento")
 CHANGE = _phrases("change|wechselgeld|ruckgeld|zuruck|rendu|monnaie|wisselgeld|terug|cambio|vuelto|resto")
 TAX = _phrases("""
 vat|tax|gst|sst|sales tax|total tax|total vat|total gst|tax amount|vat amount|gst amount|mwst|ust|umsatzsteuer

@@ -45,7 +45,7 @@ DOCUMENTS: dict[str, tuple[list[str], dict[str, str]]] = {
         "Total estimate: EUR 1.390,50",
         "This quotation is valid until 05/12/2026.",
     ], {"document_number": "EST-2026-0042", "case_reference": "CLM-2026-000123",
-        "total": "1390.50 EUR", "document_date": "2026-11-05"}),
+        "total": "1390.50", "currency": "EUR", "document_date": "2026-11-05"}),
     "invoice": ([
         "Northwind Supplies Ltd",
         "INVOICE",
@@ -57,7 +57,7 @@ DOCUMENTS: dict[str, tuple[list[str], dict[str, str]]] = {
         "VAT 20%: $96.00",
         "Total due: $576.00",
         "Payment terms: 30 days. Please pay to GB82 WEST 1234 5698 7654 32",
-    ], {"document_number": "INV-2026-1187", "document_date": "2026-10-28", "total": "576.00 USD",
+    ], {"document_number": "INV-2026-1187", "document_date": "2026-10-28", "total": "576.00", "currency": "USD",
         "iban": "GB82WEST12345698765432"}),
     "receipt": ([
         "City Fuel Station",
@@ -69,7 +69,7 @@ DOCUMENTS: dict[str, tuple[list[str], dict[str, str]]] = {
         "TOTAL  £69.45",
         "Card payment VISA ****1234  Auth code 558812",
         "Thank you for your purchase",
-    ], {"document_number": "88213", "total": "69.45 GBP", "date": "2026-10-12"}),
+    ], {"document_number": "88213", "total": "69.45", "currency": "GBP", "date": "2026-10-12"}),
     "medical_invoice": ([
         "St. Mary Clinic",
         "Medical invoice",
@@ -82,7 +82,7 @@ DOCUMENTS: dict[str, tuple[list[str], dict[str, str]]] = {
         "Total amount: EUR 205.00",
         "Please pay to DE89 3704 0044 0532 0130 00 within 14 days.",
     ], {"document_number": "MED-77120", "name": "John Smith", "policy_number": "HL-20931-7",
-        "total": "205.00 EUR", "iban": "DE89370400440532013000"}),
+        "total": "205.00", "currency": "EUR", "iban": "DE89370400440532013000"}),
     "id_document": ([
         "KINGDOM OF THE NETHERLANDS",
         "IDENTITY CARD",

@@ -97,7 +97,7 @@ def test_exif_rotated_photo(limits: capture.Limits, rules: capture.Classificatio
     assert (page.width, page.height) == upright.size and page.orientation == 0
     assert result.classification.doc_type == "medical_invoice"
     total = result.field("total")
-    assert total is not None and total.value == "205.00 EUR"
+    assert total is not None and total.value == "205.00"
     assert _ink(upright, total.box) > 0.05  # boxes are on the photo as displayed
 
 
@@ -117,7 +117,7 @@ def test_low_resolution_scan_is_enlarged(limits: capture.Limits, rules: capture.
     page = result.pages[0]
     assert (page.width, page.height, page.dpi) == (*image.size, 100)  # boxes in the original pixels
     total = result.field("total")
-    assert total is not None and total.value == "69.45 GBP"
+    assert total is not None and total.value == "69.45"
     assert _ink(image, total.box) > 0.05
     assert _upscale_factor(image.size, 100, limits) == 3.0
     assert _upscale_factor((2480, 3508), 300, limits) == 1.0
@@ -138,7 +138,7 @@ def test_small_receipt_photo_is_read_again_enlarged(photo: tuple[int, float, int
     assert (page.width, page.height, page.dpi) == (*Image.open(io.BytesIO(data)).size, None)
     assert result.classification.doc_type == "receipt"
     total = result.field("total")
-    assert total is not None and total.value == "69.45 GBP"
+    assert total is not None and total.value == "69.45"
 
 
 def test_heic_photo(limits: capture.Limits, rules: capture.ClassificationRules) -> None:
