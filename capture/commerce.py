@@ -20,11 +20,12 @@ from .reading import Label, Lexicon, Value, after, amounts_in, dates_in, first_a
 
 STRONG = Lexicon(v.TOTAL_STRONG)
 PLAIN = Lexicon(v.TOTAL_PLAIN)
+WEAK = Lexicon(v.TOTAL_WEAK)
 NOT_TOTAL = Lexicon(v.NOT_TOTAL)
 PAYMENT = Lexicon(v.PAYMENT)
 CHANGE = Lexicon(v.CHANGE)
 TAX = Lexicon(v.TAX)
-STOPS = Lexicon(v.TOTAL_STRONG, v.TOTAL_PLAIN, v.PAYMENT, v.CHANGE)  # where a total's value ends
+STOPS = Lexicon(v.TOTAL_STRONG, v.TOTAL_PLAIN, v.TOTAL_WEAK, v.PAYMENT, v.CHANGE)  # where a total's value ends
 DATE_LABELS = Lexicon(v.DOCUMENT_DATE)
 NOT_DATE = Lexicon(v.NOT_DOCUMENT_DATE)
 NUMBER_LABELS = Lexicon(v.INVOICE_NUMBER)
@@ -59,7 +60,7 @@ def _total_candidates(pages: Sequence[Sequence[Row]]) -> list[Candidate]:
             order += 1
             excluded = label_spans(row, NOT_TOTAL)
             stops = label_spans(row, STOPS)
-            for lexicon, rank in ((STRONG, 3.0), (PLAIN, 2.0)):
+            for lexicon, rank in ((STRONG, 3.0), (PLAIN, 2.0), (WEAK, 1.0)):
                 for label in labels([row], lexicon):
                     amount = first_amount(after(label, stops))
                     end = row.words.index(amount.words[0]) if amount else len(row.words)
@@ -85,7 +86,19 @@ def _has_rounding_line(pages: Sequence[Sequence[Row]]) -> bool:
     return any(label_spans(row, ROUNDING) for rows in pages for row in rows)
 
 
+def has_payment_lines(pages: Sequence[Sequence[Row]]) -> bool:
+    """Cash, card or change lines with amounts: the document records a payment at a till."""
+    return bool(_payments(pages)[0])
+
+
 def _paid_amounts(pages: Sequence[Sequence[Row]]) -> set[Decimal]:
+    paid, change = _payments(pages)
+    confirmed = set(paid)
+    confirmed |= {p - c for p in paid for c in change if p - c > 0}
+    return confirmed
+
+
+def _payments(pages: Sequence[Sequence[Row]]) -> tuple[list[Decimal], list[Decimal]]:
     """Amounts the payment lines confirm: a card charge, or cash tendered less the change."""
     paid: list[Decimal] = []
     change: list[Decimal] = []
@@ -98,9 +111,7 @@ def _paid_amounts(pages: Sequence[Sequence[Row]]) -> set[Decimal]:
                     if amount is not None and isinstance(amount.value, Decimal):
                         into.append(amount.value)
                     break
-    confirmed = set(paid)
-    confirmed |= {p - c for p in paid for c in change if p - c > 0}
-    return confirmed
+    return paid, change
 
 
 def total(pages: Sequence[Sequence[Row]]) -> tuple[Field, str | None] | None:
@@ -263,21 +274,32 @@ def vendor(page_rows: Sequence[Row], body_height: float) -> tuple[Field, int] | 
         text, row_end = f"{text} {nxt.text.strip(' ,:;-*')}", nxt.index
     elif prev is not None and _continues(prev, row, body_height):
         text, row = f"{' '.join(prev.text.split())} {text}", Row(row.index, prev.words + row.words, row.page)
+    text = _OCR_LETTERS.sub(lambda m: m.group().translate(_DIGIT_AS_LETTER), _REGISTRATION.sub("", text)).strip()
     confidence = min(0.9, 0.45 + 0.1 * score) * min(w.conf for w in row.words) / 100
     return Field("vendor", text, row.text, row.page, row.box, round(confidence, 3)), row_end
+
+
+# a company registration number printed after the name: "(519537-X)", "(Co. No. 113825-W)"
+_REGISTRATION = re.compile(r"\s*[（(][^()（）]*\d[^()（）]*[)）]?\s*$")
+# a word of capitals where OCR read O as 0 or I as 1 ("S0ON", "1DEA")
+_OCR_LETTERS = re.compile(r"\b(?=[A-Z01]*[A-Z]{2})[A-Z]*[01][A-Z01]*\b")
+_DIGIT_AS_LETTER = str.maketrans({"0": "O", "1": "I"})
 
 
 def _continues(prev: Row, row: Row, body_height: float) -> bool:
     """A company name printed over two lines: the row above ends the name the suffix row closes
     ("LIAN CHI PU TIAN VEGETARIAN" / "RESTAURANT SDN BHD"), same print size, no digits."""
-    match = v.COMPANY_SUFFIX.search(row.text)
-    if match is None or match.end() < len(row.text.rstrip(" .,")) - 1:
+    matches = list(v.COMPANY_SUFFIX.finditer(row.text))
+    if not matches or matches[-1].end() < len(_REGISTRATION.sub("", row.text).rstrip(" .,")) - 1:
         return False
+    starts_with_suffix = matches[0].start() == 0
     if re.search(r"\d", prev.text) or prev.text == prev.text.lower() or label_spans(prev, NOT_VENDOR):
         return False
     if v.ADDRESS_WORDS.search(prev.text):
         return False
-    return 0.8 <= prev.height / max(row.height, 1.0) <= 1.25 and len(row.text.split()) <= 4
+    if len(_LETTERS.findall(prev.text)) < 3:
+        return False
+    return starts_with_suffix or (0.8 <= prev.height / max(row.height, 1.0) <= 1.25 and len(row.text.split()) <= 4)
 
 
 def vendor_address(page_rows: Sequence[Row], after_row: int) -> Field | None:

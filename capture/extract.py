@@ -24,11 +24,24 @@ def laid_out(pages: Sequence[Page]) -> list[list[Row]]:
     return [r for r in (rows(upright(p)) for p in chosen if p.words) if r]
 
 
-def document_fields(pages: Sequence[Page], text: str) -> list[Field]:
+NARROW_PAGE = 0.62  # width / height under this is a till roll, not A4 (0.71) or Letter (0.77)
+
+
+def document_fields(pages: Sequence[Page], text: str) -> tuple[list[Field], set[str]]:
     """Every layout field found (total, currency, dates, vendor, payslip and ID fields, holder names),
-    boxes on the pages as stored (a turned page is read upright, its boxes turned back)."""
+    boxes on the pages as stored (a turned page is read upright, its boxes turned back), and the
+    layout cues for the classifier (``@narrow_page``, ``@payment_lines``, ``@mrz``)."""
     by_number = {p.number: p for p in pages}
-    return [_as_stored(f, by_number.get(f.page)) for f in _fields(pages, text)]
+    laid = laid_out(pages)
+    cues: set[str] = set()
+    first = upright(pages[0]) if pages else None
+    if first is not None and first.width < NARROW_PAGE * first.height:
+        cues.add("@narrow_page")
+    if laid and commerce.has_payment_lines(laid):
+        cues.add("@payment_lines")
+    if laid and people.find_mrz(laid):
+        cues.add("@mrz")
+    return [_as_stored(f, by_number.get(f.page)) for f in _fields(laid, text)], cues
 
 
 def _as_stored(found: Field, page: Page | None) -> Field:
@@ -37,8 +50,7 @@ def _as_stored(found: Field, page: Page | None) -> Field:
     return replace(found, box=unturn_box(found.box, page.orientation % 360, page.width, page.height))
 
 
-def _fields(pages: Sequence[Page], text: str) -> list[Field]:
-    laid = laid_out(pages)
+def _fields(laid: list[list[Row]], text: str) -> list[Field]:
     if not laid:
         return []
     out: list[Field] = []

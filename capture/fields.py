@@ -77,19 +77,31 @@ class _PageIndex:
 
 def extract_fields(pages: tuple[Page, ...], classification: Classification) -> tuple[Field, ...]:
     """The fields this type of document carries (all fields when the type is unsure)."""
+    return keep_for(find_fields(pages)[0], classification)
+
+
+def keep_for(found: tuple[Field, ...], classification: Classification) -> tuple[Field, ...]:
+    """The fields a document of this type carries; all of them when the type is unsure (for the person)."""
+    wanted = FIELDS_BY_TYPE.get(classification.doc_type)
+    if wanted is not None and classification.confident:
+        return tuple(f for f in found if f.name in wanted)
+    return found
+
+
+def find_fields(pages: tuple[Page, ...]) -> tuple[tuple[Field, ...], frozenset[str]]:
+    """Every field found, whatever the type, and the cues they give the classifier (``@total``, ...)."""
     indexes = [_PageIndex.of(page) for page in pages if page.words]
     currency = _main_currency(indexes)
     found = [f for index in indexes for f in _pattern_fields(index)]
     found += [f for index in indexes for f in _labelled_fields(index, currency)]
     found = _best_per_value(found)
-    laid_out = extract.document_fields(pages, "\n".join(index.text for index in indexes))
+    laid_out, cues = extract.document_fields(pages, "\n".join(index.text for index in indexes))
     replaced = {f.name for f in laid_out}
     found = [f for f in found if f.name not in replaced] + laid_out
     found += _holder_alias(found)
-    wanted = FIELDS_BY_TYPE.get(classification.doc_type)
-    if wanted is not None and classification.confident:
-        found = [f for f in found if f.name in wanted]
-    return tuple(found)
+    names = {f.name for f in found}
+    cues |= {f"@{name}" for name in ("total", "net_pay", "iban") if name in names}
+    return tuple(found), frozenset(cues)
 
 
 def _main_currency(indexes: list[_PageIndex]) -> str | None:

@@ -14,7 +14,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 from .classify import ClassificationRules, classify
 from .errors import NoTextFound
-from .fields import extract_fields
+from .fields import find_fields, keep_for
 from .images import read_image
 from .model import CaptureResult, Classification, Field, Limits, Page
 from .ocr import Raster, ocr_raster
@@ -43,8 +43,9 @@ def analyse(pages: tuple[Page, ...], rules: ClassificationRules) -> tuple[Classi
     """Type and fields of pages already read: what ``process`` does after reading, kept apart so the
     accuracy benchmark can re-run it on stored word boxes without paying for OCR again."""
     text = "\n".join(page.text for page in pages)
-    classification = classify(text, rules)
-    return classification, extract_fields(pages, classification)
+    found, cues = find_fields(pages)
+    classification = classify(text, rules, cues)
+    return classification, keep_for(found, classification)
 
 
 def read_pages(data: bytes, media_type: str, limits: Limits) -> tuple[Page, ...]:

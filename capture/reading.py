@@ -8,6 +8,7 @@ heading with its value beneath, an ID card's "Surname" with the name on the line
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -17,6 +18,10 @@ from . import dates, money
 from .layout import Row
 from .model import Box, Word
 from .vocabulary import fold
+
+
+# "Total" as thermal-print OCR misreads it ("lotal", "Iotal", "TotaI"): the label that matters most
+_OCR_TOTAL = re.compile(r"^[tli1][o0][tl][a4][li1](?=$|amt|amount|sales|due)")
 
 
 class Lexicon:
@@ -58,7 +63,7 @@ class Tokens:
         owner: list[int] = []
         for i, word in enumerate(row.words):
             for token in fold(word.text).split():
-                tokens.append(token)
+                tokens.append(_OCR_TOTAL.sub("total", token))
                 owner.append(i)
         return Tokens(tuple(tokens), tuple(owner))
 

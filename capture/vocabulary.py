@@ -26,7 +26,7 @@ TOTAL_STRONG = _phrases("""
 grand total|total amount|total due|amount due|total payable|amount payable|total to pay|balance due|total incl
 |total inc|total including|total inclusive|total incl vat|total incl gst|total incl tax|total sales incl|total sales inclusive
 |total rounded|rounded total|total after rounding|nett total|total rm|total eur|total usd|total gbp|total chf
-|invoice total|total invoice|total amt|total amount due|total amount payable|amount to pay|please pay|total payment|payment due|to pay
+|invoice total|total invoice|total amt|amt due|amt payable|total amount due|total amount payable|amount to pay|please pay|total payment|payment due|to pay
 |gesamtbetrag|gesamtsumme|rechnungsbetrag|endbetrag|zu zahlen|zahlbetrag|zahlungsbetrag|bruttobetrag|gesamt brutto
 |summe brutto|rechnungssumme|total brutto|endsumme|zu zahlender betrag
 |total ttc|montant ttc|net a payer|montant total|total a payer|montant du|montant a payer|somme a payer|total general
@@ -34,6 +34,9 @@ grand total|total amount|total due|amount due|total payable|amount payable|total
 |importe total|total a pagar|total factura|total importe|importe a pagar|total con iva|total general
 |totale fattura|totale da pagare|importo totale|totale documento|totale complessivo|da pagare|totale euro|netto a pagare
 """)
+# Rank 1: the total on receipts ("Net Amt" after discounts), the amount before tax on invoices; chosen
+# only when nothing better is labelled, or when the payment lines confirm it.
+TOTAL_WEAK = _phrases("net amt|nett amt|net total|net amount|nett amount|nett|total net")
 TOTAL_PLAIN = _phrases("total|totaal|totale|summe|gesamt|betrag|montant|importe|importo|amount|jumlah|total sales")
 # Rows with these are never the total (subtotals, tax lines, counts, year-to-date, instalments).
 NOT_TOTAL = _phrases("""
@@ -45,7 +48,7 @@ subtotal|sub total|total excl|total excluding|total exclusive|total before|total
 |jumlah gst|total gst amount|total no|total number|total pcs|no of items|item count|total weight|cumul|kumuliert
 |jahressumme|cumulativo|acumulado|cumule|tendered|change|rounding|round adj|rounding adj|service charge
 |excluding|exclusive|excl|exkl|ohne mwst|hors taxe|hors taxes|zonder btw|excl btw|sin iva|senza iva|before tax
-|before discount|total sales excluding|total net|net amount|nettosumme|saving|savings|discount|rabatt|remise|korting
+|before discount|total sales excluding|nettosumme|saving|savings|discount|rabatt|remise|korting
 |descuento|sconto|deposit|balance|points
 """)
 PAYMENT = _phrases("""
