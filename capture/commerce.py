@@ -16,6 +16,7 @@ from decimal import Decimal
 from . import dates, money, vocabulary as v
 from .layout import Row
 from .model import Field
+from .vocabulary import fold
 from .reading import Label, Lexicon, Value, after, amounts_in, dates_in, first_amount, label_spans, labels, under
 
 STRONG = Lexicon(v.TOTAL_STRONG)
@@ -138,17 +139,33 @@ def total(pages: Sequence[Sequence[Row]]) -> tuple[Field, str | None] | None:
 
 
 def tax_amount(pages: Sequence[Sequence[Row]]) -> Field | None:
-    """The tax charged: the last amount on a tax row (rate and base come first when printed)."""
+    """The tax charged: the last amount on a row opened by a tax label ("VAT 21%", "Total VAT"), or the
+    amount under it; rate and base come first when printed beside it."""
     for page_rows in pages:
         for row in page_rows:
             spans = label_spans(row, TAX)
-            if not spans or spans[0][0] > 2:
+            if not spans or not _opens_tax_row(row, spans[0][0]):
                 continue
             amounts = [a for a in amounts_in(row.words[spans[0][1]:]) if isinstance(a.value, Decimal)]
+            if not amounts and spans[0][1] >= len(row.words) - 1:
+                label = Label(row, spans[0][0], spans[0][1], "")
+                amounts = [a for ws in under(label, page_rows, 1) for a in amounts_in(ws)]
             if amounts and amounts[-1].value > 0:
                 best = amounts[-1]
                 return field("tax_amount", f"{best.value:.2f}", best, row.page, 0.8 * best.conf)
     return None
+
+
+_TOTAL_WORDS = {"total", "totaal", "totale", "summe", "gesamt", "tax", "montant", "importe", "importo"}
+_BASE_WORDS = re.compile(r"(?i)\b(?:excl|excluding|incl|including|inclusive|exkl|inkl|hors|zonder|sin|senza|ohne)\b")
+
+
+def _opens_tax_row(row: Row, start: int) -> bool:
+    """The tax label opens the row ("VAT 21%") or follows a total word ("Total VAT"), and the row is not
+    an amount before or after tax ("Total excl. VAT")."""
+    if _BASE_WORDS.search(row.text):
+        return False
+    return start == 0 or (start == 1 and fold(row.words[0].text) in _TOTAL_WORDS)
 
 
 def currency(text: str, beside_total: str | None, page: int, total_field: Field | None) -> Field | None:
