@@ -50,7 +50,7 @@ def skew(words: Sequence[Word]) -> float:
         dx = (last.x + last.w / 2) - (first.x + first.w / 2)
         if dx > 4 * first.h:
             slopes.append(((last.y + last.h / 2) - (first.y + first.h / 2)) / dx)
-    return statistics.median(slopes) if len(slopes) >= 2 else 0.0
+    return statistics.median(slopes) if slopes else 0.0
 
 
 def rows(page: Page) -> list[Row]:

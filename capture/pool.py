@@ -38,6 +38,7 @@ class _Worker:
     def __init__(self, command: Sequence[str], env: dict[str, str], key: tuple[int, int]) -> None:
         self.key = key
         self.jobs = 0
+        self.out_of_time = False
         self.stderr: IO[bytes] = tempfile.TemporaryFile(prefix="capture-worker-")
         self.proc = subprocess.Popen(
             [*command, "--serve", str(key[0]), str(key[1])], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -45,7 +46,9 @@ class _Worker:
         )
 
     def ask(self, header: dict[str, Any], data: bytes, timeout: float) -> bytes | None:
-        """Send one job and wait for its answer; None when the worker died or ran out of time."""
+        """Send one job and wait for its answer; None when the worker died or ran out of time
+        (``self.out_of_time`` tells which)."""
+        self.out_of_time = False
         encoded = json.dumps(header).encode("utf-8")
         stdin, stdout = self.proc.stdin, self.proc.stdout
         assert stdin is not None and stdout is not None
@@ -56,14 +59,10 @@ class _Worker:
             return None
         deadline = time.monotonic() + timeout
         size = _read_exact(stdout.fileno(), 8, deadline)
-        if size is None:
-            return None
-        answer = _read_exact(stdout.fileno(), int.from_bytes(size, "big"), deadline)
+        answer = _read_exact(stdout.fileno(), int.from_bytes(size, "big"), deadline) if size else None
+        self.out_of_time = answer is None and time.monotonic() >= deadline
         self.jobs += 1
         return answer
-
-    def timed_out(self) -> bool:
-        return self.proc.poll() is None
 
     def kill(self) -> int:
         """End the worker and everything it started; its exit status (negative: the signal)."""
@@ -114,6 +113,7 @@ class WorkerPool:
         self.command = tuple(command)
         self.env = env
         self._idle: list[_Worker] = []
+        self._busy: set[_Worker] = set()
         self._lock = threading.Lock()
         self._pid = os.getpid()
 
@@ -121,14 +121,18 @@ class WorkerPool:
         with self._lock:
             if self._pid != os.getpid():  # inherited through fork: those workers are the parent's
                 self._idle, self._pid = [], os.getpid()
-            for i, worker in enumerate(self._idle):
-                if worker.key == key and worker.proc.poll() is None:
-                    return self._idle.pop(i)
-        return _Worker(self.command, self.env, key)
+            taken = next((w for w in self._idle if w.key == key and w.proc.poll() is None), None)
+            if taken is not None:
+                self._idle.remove(taken)
+        worker = taken or _Worker(self.command, self.env, key)
+        with self._lock:
+            self._busy.add(worker)
+        return worker
 
     def _give_back(self, worker: _Worker) -> None:
         retire: list[_Worker] = []
         with self._lock:
+            self._busy.discard(worker)
             if worker.jobs >= MAX_JOBS or worker.proc.poll() is not None:
                 retire.append(worker)
             else:
@@ -146,11 +150,18 @@ class WorkerPool:
         if answer is not None:
             self._give_back(worker)
             return 0, answer, b""
-        timed_out = worker.timed_out()
+        with self._lock:
+            self._busy.discard(worker)
+        timed_out = worker.out_of_time
         code = worker.kill()
         err = worker.stderr_tail()
         worker.stderr.close()
         return None if timed_out else (code if code != 0 else 1, b"", err)
+
+    def pids(self) -> dict[str, list[int]]:
+        """Process ids of the idle and the busy workers (for operators and tests)."""
+        with self._lock:
+            return {"idle": [w.proc.pid for w in self._idle], "busy": [w.proc.pid for w in self._busy]}
 
     def warm(self, key: tuple[int, int], count: int = 1) -> None:
         """Start ``count`` workers ahead of the first job (they import everything while idle)."""

@@ -1,0 +1,161 @@
+"""Fields read from word boxes the way a person reads a page: values beside their label whatever the gap,
+or under it; the grand total over subtotals, tax, year-to-date and payment lines; nothing guessed."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+import capture
+from capture import mrz, values
+from capture.money import document_currency
+from capture.model import Page, Word, join_words
+
+
+def page(*rows: tuple[tuple[str, int], ...], height: int = 40, slope: float = 0.0, width: int = 2480,
+         page_height: int = 3508) -> Page:
+    """A page from rows of (word, x) pairs, ``height`` px words, each row 60 px under the last; ``slope``
+    drops the right end of every row (a scan turned by a degree or two)."""
+    words = []
+    for line, row in enumerate(rows):
+        y = 100 + 60 * line
+        for text, x in row:
+            words.append(Word(text, x, round(y + slope * x), 18 * len(text), height, 91.0, line * 10 + (x > 1200)))
+    return Page(1, width, page_height, "ocr", join_words(words), tuple(words), dpi=300)
+
+
+def analyse(*pages: Page) -> dict[str, capture.Field]:
+    classification, fields = capture.analyse(tuple(pages), capture.default_rules())
+    return {f.name: f for f in fields} | {"@type": classification}  # type: ignore[dict-item]
+
+
+def test_a_right_aligned_total_beyond_a_wide_gap_on_a_turned_scan() -> None:
+    found = analyse(page(
+        (("City", 100), ("Fuel", 200), ("Ltd", 300)),
+        (("Unleaded", 100), ("61.45", 2100)),
+        (("Total", 100), ("36.00", 2100)),
+        slope=0.012,  # the right column sits 25 px lower than its label: about 0.7 degrees
+    ))
+    total = found["total"]
+    assert total.value == "36.00"
+    assert (total.page, total.box.x) == (1, 2100)  # where it stands, for the viewer
+    assert 0 < total.confidence <= 1
+
+
+def test_the_grand_total_beats_subtotals_tax_payments_and_the_largest_number() -> None:
+    found = analyse(page(
+        (("Subtotal", 100), ("100.00", 2000)),
+        (("VAT", 100), ("21%", 600), ("21.00", 2000)),
+        (("Amount", 100), ("due", 300), ("on", 400), ("15/04/2026", 500), ("50.00", 2000)),
+        (("Grand", 100), ("total", 260), ("121.00", 2000)),
+        (("Cash", 100), ("200.00", 2000)),
+        (("Change", 100), ("79.00", 2000)),
+    ))
+    assert found["total"].value == "121.00"
+    assert found["tax_amount"].value == "21.00"
+
+
+def test_a_total_under_its_label_and_a_total_over_several_languages() -> None:
+    assert analyse(page((("Gesamtbetrag", 100),), (("1.234,56", 100), ("EUR", 300))))["total"].value == "1234.56"
+    assert analyse(page((("Net", 100), ("à", 200), ("payer", 260), ("1 234,56", 2000), ("€", 2200))))[
+        "total"].value == "1234.56"
+    assert analyse(page((("Totaal", 100), ("te", 300), ("betalen", 400), ("€", 1900), ("99,95", 2000))))[
+        "total"].value == "99.95"
+
+
+def test_nothing_labelled_as_a_total_gives_no_total() -> None:
+    found = analyse(page((("Widgets", 100), ("19.99", 2000)), (("Bolts", 100), ("4.00", 2000))))
+    assert "total" not in found
+
+
+def test_cash_rounding_takes_the_amount_paid() -> None:
+    found = analyse(page(
+        (("TOTAL", 100), ("60.31", 2000)), (("ROUNDING", 100), ("ADJ", 300), ("-0.01", 2000)),
+        (("CASH", 100), ("70.30", 2000)), (("CHANGE", 100), ("10.00", 2000)),
+    ))
+    assert found["total"].value == "60.30"
+
+
+def test_payslip_net_pay_is_the_period_not_the_year_to_date_column() -> None:
+    found = analyse(page(
+        (("ACME", 100), ("Manufacturing", 260), ("Ltd", 560)),
+        (("Payslip", 100),),
+        (("Pay", 100), ("period", 200), ("March", 400), ("2025", 560)),
+        (("This", 1400), ("period", 1500), ("Year", 1900), ("to", 2000), ("date", 2060)),
+        (("Gross", 100), ("pay", 240), ("3,450.00", 1450), ("10,350.00", 1950)),
+        (("Net", 100), ("pay", 200), ("2,512.34", 1450), ("7,537.02", 1950)),
+    ))
+    assert found["net_pay"].value.split()[0] == "2512.34"
+    assert found["gross_pay"].value.split()[0] == "3450.00"
+    assert found["pay_period"].value == "2025-03"
+    assert found["employer"].value == "ACME Manufacturing Ltd"
+    assert found["@type"].doc_type == "payslip"
+
+
+ICAO_TD3 = ("P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", "L898902C36UTO7408122F1204159ZE184226B<<<<<10")
+
+
+def test_mrz_with_check_digits() -> None:
+    zone = mrz.parse(list(ICAO_TD3))  # the ICAO 9303 specimen
+    assert zone is not None and zone.kind == "TD3"
+    assert (zone.document_number, zone.date_of_birth, zone.expiry_date) == (
+        "L898902C3", date(1974, 8, 12), date(2012, 4, 15))
+    assert zone.holder_name == "ANNA MARIA ERIKSSON"
+    misread = ICAO_TD3[1].replace("7408122", "7408132")  # one digit of the birth date misread
+    assert mrz.parse([ICAO_TD3[0], misread]) is None  # its check digit disagrees: nothing, not a wrong date
+    assert mrz.parse([ICAO_TD3[0], ICAO_TD3[1].replace("7408122", "74O8122")]) is not None  # O for 0 in a date
+
+
+def test_id_card_labels_on_separate_lines_and_mrz() -> None:
+    found = analyse(page(
+        (("IDENTITY", 100), ("CARD", 400)),
+        (("Name", 700), ("/", 820), ("Surname", 860), ("/", 1020), ("Nom", 1060)),
+        (("MUSTERMANN", 700),),
+        (("Vornamen", 700), ("/", 900), ("Given", 940), ("names", 1060)),
+        (("ERIKA", 700),),
+        ((ICAO_TD3[0], 100),),
+        ((ICAO_TD3[1], 100),),
+    ))
+    assert found["holder_name"].value == "ERIKA MUSTERMANN"
+    assert (found["document_number"].value, found["date_of_birth"].value, found["expiry_date"].value) == (
+        "L898902C3", "1974-08-12", "2012-04-15")
+    assert found["@type"].doc_type == "id_document" and found["@type"].confident
+
+
+def test_proof_of_address_names_the_addressee() -> None:
+    found = analyse(page(
+        (("Northern", 100), ("Power", 330), ("plc", 500)),
+        (("Mrs", 100), ("Jane", 200), ("Doe", 320)),
+        (("12", 100), ("High", 160), ("Street", 280)),
+        (("Leeds", 100), ("LS1", 260), ("4AP", 340)),
+        (("Electricity", 100), ("bill", 360), ("-", 460), ("meter", 500), ("reading", 640)),
+    ))
+    assert found["holder_name"].value == "Jane Doe"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("01/03/18", date(2018, 3, 1)),  # two-digit year
+    ("12.03.2018", date(2018, 3, 12)),
+    ("3. März 2018", date(2018, 3, 3)),
+    ("12 mars 2018", date(2018, 3, 12)),
+    ("12 maart 2018", date(2018, 3, 12)),
+    ("12 de marzo de 2018", date(2018, 3, 12)),
+    ("12 marzo 2018", date(2018, 3, 12)),
+    ("05-JAN-17", date(2017, 1, 5)),
+    ("19/10/201820:49:59", date(2018, 10, 19)),  # OCR lost the space before the time
+])
+def test_dates_in_six_languages(text: str, expected: date) -> None:
+    assert [d for *_, d in values.find_dates(f"Datum: {text}")] == [expected]
+
+
+@pytest.mark.parametrize(("text", "currency"), [
+    ("TOTAL RM 60.30", "MYR"), ("Razem 120,00 zł", "PLN"), ("Total CHF 12.50", "CHF"), ("Summe 12,50 €", "EUR"),
+    ("Total $ 9.99", "USD"), ("Total S$ 9.99 SGD", "SGD"), ("Total 9.99 GBP", "GBP"),
+])
+def test_currencies(text: str, currency: str) -> None:
+    found = document_currency(text)
+    assert found is not None and found[0] == currency
+
+
+def test_an_ambiguous_crown_names_no_currency() -> None:
+    assert document_currency("Totalt 120,00 kr") is None  # SEK, NOK, DKK or ISK: not a guess
