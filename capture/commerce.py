@@ -68,7 +68,7 @@ def _total_candidates(pages: Sequence[Sequence[Row]]) -> list[Candidate]:
                     if any(s < end for s, _ in excluded):
                         continue  # a subtotal, tax, count, change or "due on <date>" line
                     below = False
-                    if amount is None and label.end == len(row.words):
+                    if amount is None and not amounts_in(row.words):
                         amount = next((a for ws in under(label, page_rows, 1) if (a := first_amount(ws))), None)
                         below = amount is not None
                     if amount is not None and isinstance(amount.value, Decimal) and amount.value > 0:

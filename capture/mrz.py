@@ -8,6 +8,7 @@ misread zone gives nothing rather than a wrong birth date or document number.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -85,6 +86,27 @@ def _checked(field: str, check: str) -> bool:
     return check_digit(field) == check
 
 
+_SWAPS = {"O": "0", "0": "O", "I": "1", "1": "I", "S": "5", "5": "S", "B": "8", "8": "B", "Z": "2", "2": "Z"}
+
+
+def _repaired(number: str, check: str, composite: Callable[[str], bool] = lambda _: True) -> str | None:
+    """The document number whose check digit agrees, trying OCR's usual letter/digit confusions (O/0, I/1,
+    S/5, B/8, Z/2) at no more than four places; a repaired number must also satisfy the zone's composite
+    check digit (one digit alone agrees by chance one time in ten). None when no reading agrees."""
+    if _checked(number, check):
+        return number
+    places = [i for i, ch in enumerate(number) if ch in _SWAPS][:4]
+    for mask in range(1, 1 << len(places)):
+        chars = list(number)
+        for bit, i in enumerate(places):
+            if mask >> bit & 1:
+                chars[i] = _SWAPS[chars[i]]
+        candidate = "".join(chars)
+        if _checked(candidate, check) and composite(candidate):
+            return candidate
+    return None
+
+
 def parse(lines: list[str]) -> Mrz | None:
     """The first valid zone among consecutive ``lines`` (OCR rows), or None."""
     rows = [clean(line) for line in lines]
@@ -100,11 +122,13 @@ def _td3(rows: list[str], i: int) -> Mrz | None:
     if i + 1 >= len(rows) or not 40 <= len(rows[i]) <= 48 or not 40 <= len(rows[i + 1]) <= 48:
         return None
     one, two = _fit(rows[i], 44), _fit(rows[i + 1], 44)
-    number, nat = two[0:9], two[10:13]
+    final = _digits(two[43])
+    number = _repaired(two[0:9], _digits(two[9]),
+                       lambda n: _checked(n + two[9:10] + two[13:20] + two[21:43], final))
+    nat = two[10:13]
     dob, exp = _digits(two[13:19]), _digits(two[21:27])
-    checks = (_checked(number, _digits(two[9])) and _checked(dob, _digits(two[19]))
-              and _checked(exp, _digits(two[27])))
-    if not checks or one[0] not in "PIVAC":
+    checks = number is not None and _checked(dob, _digits(two[19])) and _checked(exp, _digits(two[27]))
+    if not checks or number is None or one[0] not in "PIVAC":
         return None
     surname, given = _names(one[5:44])
     return Mrz("TD3", one[0:2].strip("<"), one[2:5], surname, given, number.strip("<"), nat,
@@ -115,9 +139,11 @@ def _td1(rows: list[str], i: int) -> Mrz | None:
     if i + 2 >= len(rows) or not all(26 <= len(rows[j]) <= 34 for j in (i, i + 1, i + 2)):
         return None
     one, two, three = (_fit(rows[j], 30) for j in (i, i + 1, i + 2))
-    number = one[5:14]
+    final = _digits(two[29])
+    number = _repaired(one[5:14], _digits(one[14]),
+                       lambda n: _checked(n + one[14:30] + two[0:7] + two[8:15] + two[18:29], final))
     dob, exp = _digits(two[0:6]), _digits(two[8:14])
-    if not (_checked(number, _digits(one[14])) and _checked(dob, _digits(two[6])) and _checked(exp, _digits(two[14]))):
+    if number is None or not (_checked(dob, _digits(two[6])) and _checked(exp, _digits(two[14]))):
         return None
     surname, given = _names(three)
     return Mrz("TD1", one[0:2].strip("<"), one[2:5], surname, given, number.strip("<"), two[15:18],
@@ -128,9 +154,11 @@ def _td2(rows: list[str], i: int) -> Mrz | None:
     if i + 1 >= len(rows) or not 33 <= len(rows[i]) <= 39 or not 33 <= len(rows[i + 1]) <= 39:
         return None
     one, two = _fit(rows[i], 36), _fit(rows[i + 1], 36)
-    number = two[0:9]
+    final = _digits(two[35])
+    number = _repaired(two[0:9], _digits(two[9]),
+                       lambda n: _checked(n + two[9:10] + two[13:20] + two[21:35], final))
     dob, exp = _digits(two[13:19]), _digits(two[21:27])
-    if not (_checked(number, _digits(two[9])) and _checked(dob, _digits(two[19])) and _checked(exp, _digits(two[27]))):
+    if number is None or not (_checked(dob, _digits(two[19])) and _checked(exp, _digits(two[27]))):
         return None
     surname, given = _names(one[5:36])
     return Mrz("TD2", one[0:2].strip("<"), one[2:5], surname, given, number.strip("<"), two[10:13],

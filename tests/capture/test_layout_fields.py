@@ -104,6 +104,8 @@ def test_mrz_with_check_digits() -> None:
     misread = ICAO_TD3[1].replace("7408122", "7408132")  # one digit of the birth date misread
     assert mrz.parse([ICAO_TD3[0], misread]) is None  # its check digit disagrees: nothing, not a wrong date
     assert mrz.parse([ICAO_TD3[0], ICAO_TD3[1].replace("7408122", "74O8122")]) is not None  # O for 0 in a date
+    repaired = mrz.parse([ICAO_TD3[0], ICAO_TD3[1].replace("L898902C3", "L8989O2C3")])
+    assert repaired is not None and repaired.document_number == "L898902C3"  # both check digits agree only so
 
 
 def test_id_card_labels_on_separate_lines_and_mrz() -> None:
