@@ -100,7 +100,10 @@ def read_document(path: Path, limits: capture.Limits, rules: capture.Classificat
 
 
 def cache_entry(cache: Path, data: bytes) -> Path:
-    return cache / f"{hashlib.sha256(data).hexdigest()}-{CACHE_VERSION}.json"
+    return cache / f"{hashlib.sha256(data).hexdigest()}-{CACHE_TAG[0]}.json"
+
+
+CACHE_TAG = [CACHE_VERSION]
 
 
 def expected_type(raw: dict[str, Any], default: str | None) -> str | None:
@@ -113,6 +116,8 @@ def main() -> None:
     parser.add_argument("--doc-type", help="expected type of files whose JSON names none")
     parser.add_argument("--jobs", type=int, default=2, help="documents read at once")
     parser.add_argument("--cache", type=Path, help="developers only: keep and reuse OCR word boxes here")
+    parser.add_argument("--cache-tag", default=CACHE_VERSION,
+                        help="developers only: which stored readings to use (1: Tesseract alone, as before RapidOCR)")
     parser.add_argument("--cached-only", action="store_true", help="developers only: skip documents not in --cache")
     parser.add_argument("--limit", type=int, default=0, help="read only the first N documents")
     parser.add_argument("--show", action="store_true", help="print every miss")
@@ -120,12 +125,15 @@ def main() -> None:
     docs = sorted(p for p in args.folder.iterdir() if p.suffix.lower() in SUFFIXES and p.with_suffix(".json").exists())
     if args.limit:
         docs = docs[: args.limit]
+    if args.cache:
+        CACHE_TAG[0] = args.cache_tag
     if args.cached_only and args.cache:
         docs = [p for p in docs if cache_entry(args.cache, p.read_bytes()).exists()]
     if not docs:
         sys.exit(f"{args.folder}: no document with a .json of expected fields beside it")
     if args.cache:
         args.cache.mkdir(parents=True, exist_ok=True)
+        CACHE_TAG[0] = args.cache_tag
     truth = {p: json.loads(p.with_suffix(".json").read_text()) for p in docs}
     FIELDS_SEEN.update(name for raw in truth.values() for name in expected_fields(raw))
     limits, rules = capture.Limits(), capture.default_rules()

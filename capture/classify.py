@@ -189,7 +189,8 @@ def classify(text: str, rules: ClassificationRules, cues: frozenset[str] = froze
     scored: list[tuple[float, str, tuple[str, ...]]] = []
     for rule in rules.types:
         found = tuple(p for p, _ in rule.keywords if _has(p, words, cues))
-        score = sum(w for p, w in rule.keywords if p in found)
+        chosen = set(found)
+        score = sum(w for p, w in rule.keywords if p in chosen)
         score -= sum(w for p, w in rule.negative if _has(p, words, cues))
         scored.append((float(max(score, 0.0)), rule.name, found))
     scored.sort(key=lambda s: s[0], reverse=True)

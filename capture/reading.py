@@ -59,6 +59,18 @@ class Tokens:
 
     @staticmethod
     def of(row: Row) -> Tokens:
+        """The row's tokens, computed once per row (rows are looked up by many lexicons)."""
+        cached = _TOKENS.get(id(row))
+        if cached is not None and cached[0] is row:
+            return cached[1]
+        tokens = Tokens._of(row)
+        if len(_TOKENS) > 4096:
+            _TOKENS.clear()
+        _TOKENS[id(row)] = (row, tokens)
+        return tokens
+
+    @staticmethod
+    def _of(row: Row) -> Tokens:
         tokens: list[str] = []
         owner: list[int] = []
         for i, word in enumerate(row.words):
@@ -66,6 +78,9 @@ class Tokens:
                 tokens.append(_OCR_TOTAL.sub("total", token))
                 owner.append(i)
         return Tokens(tuple(tokens), tuple(owner))
+
+
+_TOKENS: dict[int, tuple[Row, Tokens]] = {}
 
 
 @dataclass(frozen=True, slots=True)

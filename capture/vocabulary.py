@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 
+@lru_cache(maxsize=1 << 16)
 def fold(text: str) -> str:
     """Lower case, accents removed, every run of non-word characters one space (``Betrag (€):`` -> ``betrag``)."""
     decomposed = unicodedata.normalize("NFKD", text.lower())
