@@ -69,11 +69,11 @@ def _total_candidates(pages: Sequence[Sequence[Row]]) -> list[Candidate]:
                         continue  # a subtotal, tax, count, change or "due on <date>" line
                     below = False
                     if amount is None and not amounts_in(row.words):
-                        amount = next((a for ws in under(label, page_rows, 1) if (a := first_amount(ws))), None)
+                        amount = _amount_below(label, page_rows)
                         below = amount is not None
                     if amount is not None and isinstance(amount.value, Decimal) and amount.value > 0:
-                        table = len(amounts_in(row.words)) > 2
-                        found.append(Candidate(amount, row.page, rank - 0.5 * below - 0.5 * table, order))
+                        table = len(amounts_in(row.words)) > 1 and rank < 3  # a summary table's "Total" row
+                        found.append(Candidate(amount, row.page, rank - 0.5 * below - 1.5 * table, order))
                 if any(c.order == order for c in found):
                     break
     return found
@@ -87,9 +87,25 @@ def _has_rounding_line(pages: Sequence[Sequence[Row]]) -> bool:
     return any(label_spans(row, ROUNDING) for rows in pages for row in rows)
 
 
+def _rounding_amounts(pages: Sequence[Sequence[Row]]) -> set[Decimal]:
+    """Amounts on rounding lines: the adjustment, or on some tills the rounded total itself."""
+    return {a.value for rows in pages for row in rows if label_spans(row, ROUNDING)
+            for a in amounts_in(row.words) if isinstance(a.value, Decimal)}
+
+
 def has_payment_lines(pages: Sequence[Sequence[Row]]) -> bool:
     """Cash, card or change lines with amounts: the document records a payment at a till."""
     return bool(_payments(pages)[0])
+
+
+def _amount_below(label: Label, page_rows: Sequence[Row]) -> Value | None:
+    """The amount under a total label, unless the row below is another labelled line (cash, change, ...)."""
+    for words in under(label, page_rows, 1):
+        row = page_rows[label.row.index + 1]
+        if label_spans(row, STOPS) or label_spans(row, NOT_TOTAL):
+            return None
+        return first_amount(words)
+    return None
 
 
 def _paid_amounts(pages: Sequence[Sequence[Row]]) -> set[Decimal]:
@@ -107,7 +123,7 @@ def _payments(pages: Sequence[Sequence[Row]]) -> tuple[list[Decimal], list[Decim
         for row in page_rows:
             for lexicon, into in ((CHANGE, change), (PAYMENT, paid)):
                 spans = label_spans(row, lexicon)
-                if spans and spans[0][0] <= 1:
+                if spans and (spans[0][0] <= 1 or lexicon is CHANGE):
                     amount = first_amount(row.words[spans[0][1]:])
                     if amount is not None and isinstance(amount.value, Decimal):
                         into.append(amount.value)
@@ -130,7 +146,7 @@ def total(pages: Sequence[Sequence[Row]]) -> tuple[Field, str | None] | None:
     best = max(candidates, key=key)
     value = best.value.value
     assert isinstance(value, Decimal)
-    rounded = sorted(p for p in paid if p != value and abs(p - value) <= ROUNDING_STEP)
+    rounded = sorted(p for p in paid | _rounding_amounts(pages) if p != value and abs(p - value) <= ROUNDING_STEP)
     if rounded and _has_rounding_line(pages):
         value = rounded[0]  # cash rounding: what was paid is the total after rounding
     rivals = {c.value.value for c in candidates if key(c)[0] == key(best)[0]} - {value}

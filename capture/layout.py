@@ -9,6 +9,7 @@ degree or two.
 
 from __future__ import annotations
 
+import re
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -37,6 +38,21 @@ class Row:
         return statistics.median(w.h for w in self.words)
 
 
+_GLUE = re.compile(r"(?<=[^\W\d_]{2})([:：])(?=\S)")
+
+
+def split_glued(word: Word) -> list[Word]:
+    """"Total:36.00" as "Total:" and "36.00" (OCR and some PDFs lose the space after a label's colon),
+    each with its share of the box."""
+    match = _GLUE.search(word.text)
+    if match is None:
+        return [word]
+    cut = match.end()
+    left_w = max(1, round(word.w * cut / len(word.text)))
+    return [Word(word.text[:cut], word.x, word.y, left_w, word.h, word.conf, word.line),
+            Word(word.text[cut:], word.x + left_w, word.y, max(1, word.w - left_w), word.h, word.conf, word.line)]
+
+
 def skew(words: Sequence[Word]) -> float:
     """Slope (dy per dx) of the page's text lines: the median over OCR lines of three or more words."""
     slopes = []
@@ -55,7 +71,7 @@ def skew(words: Sequence[Word]) -> float:
 
 def rows(page: Page) -> list[Row]:
     """The page's words grouped into visual rows, top to bottom, each left to right."""
-    words = [w for w in page.words if w.text.strip()]
+    words = [part for w in page.words if w.text.strip() for part in split_glued(w)]
     if not words:
         return []
     slope = max(-0.1, min(0.1, skew(words)))

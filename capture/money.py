@@ -34,7 +34,7 @@ _CUR = "|".join(sorted((re.escape(s) for s in [*SYMBOLS, *ISO_CODES]), key=len, 
 _NUM = r"(?:\d{1,3}(?:(?:[.,'’] ?|[\u00a0\u202f ])\d{3})+|\d+)(?:[.,]\d{1,2})?"
 _NUM_END = r"(?![\d]|[.,;:] ?\d)"
 AMOUNT = re.compile(
-    rf"(?<![\w.,])(?:(?P<pre>{_CUR})[ \u00a0.:]?(?P<num1>-?{_NUM})|(?P<num2>-?{_NUM})[ \u00a0]?(?P<post>{_CUR}))"
+    rf"(?<![\w.,])(?:(?P<pre>{_CUR})[ \u00a0.:_]?(?P<num1>-?{_NUM})|(?P<num2>-?{_NUM})[ \u00a0]?(?P<post>{_CUR}))"
     rf"{_NUM_END}(?!\w)"
 )
 NUMBER = re.compile(rf"(?<![\w.,/:])(?P<num>-?{_NUM}){_NUM_END}(?![\w/:])")

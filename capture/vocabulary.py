@@ -27,7 +27,7 @@ def _phrases(text: str) -> tuple[str, ...]:
 TOTAL_STRONG = _phrases("""
 grand total|total amount|total due|amount due|total payable|amount payable|total to pay|balance due|total incl
 |total inc|total including|total inclusive|total incl vat|total incl gst|total incl tax|total sales incl|total sales inclusive
-|total rounded|rounded total|total after rounding|nett total|total rm|total eur|total usd|total gbp|total chf
+|total rounded|rounded total|total after rounding|total after|nett total|total rm|total eur|total usd|total gbp|total chf
 |invoice total|total invoice|total amt|amt due|amt payable|total amount due|total amount payable|amount to pay|please pay|total payment|payment due|to pay
 |gesamtbetrag|gesamtsumme|rechnungsbetrag|endbetrag|zu zahlen|zahlbetrag|zahlungsbetrag|bruttobetrag|gesamt brutto
 |summe brutto|rechnungssumme|total brutto|endsumme|zu zahlender betrag
@@ -39,7 +39,7 @@ grand total|total amount|total due|amount due|total payable|amount payable|total
 # Rank 1: the total on receipts ("Net Amt" after discounts), the amount before tax on invoices; chosen
 # only when nothing better is labelled, or when the payment lines confirm it.
 TOTAL_WEAK = _phrases("net amt|nett amt|net total|net amount|nett amount|nett|total net")
-TOTAL_PLAIN = _phrases("total|totaal|totale|summe|gesamt|betrag|montant|importe|importo|amount|jumlah|total sales")
+TOTAL_PLAIN = _phrases("total|totaal|totale|summe|gesamt|jumlah|total sales")
 # Rows with these are never the total (subtotals, tax lines, counts, year-to-date, instalments).
 NOT_TOTAL = _phrases("""
 subtotal|sub total|total excl|total excluding|total exclusive|total before|total ht|montant ht|total hors|zwischensumme
