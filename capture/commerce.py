@@ -267,8 +267,9 @@ def _vendor_score(row: Row, rank: int, body_height: float) -> float:
         score -= 3.0
     if row.height > 1.3 * body_height:
         score += 1.0
-    if text == text.lower():
-        score -= 1.0  # a name in lower case is a handwritten note or a slogan, rarely a letterhead
+    words = text.split()
+    if text == text.lower() or (len(words) >= 4 and sum(w[:1].islower() for w in words) > len(words) / 2):
+        score -= 2.0  # lower case words: a handwritten note, a slogan or a sentence, rarely a letterhead
     return score
 
 

@@ -35,12 +35,12 @@ _SEP = r"[./\-]"
 # each pattern: (style, regex); groups are read by _to_date
 PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("ymd", re.compile(r"(?<![\d.,/-])((?:19|20)\d\d)([./-])(\d{1,2})\2(\d{1,2})(?![\d])")),
-    # a four-digit year may run straight into the time ("19/10/201820:49:59": OCR lost the space)
-    ("dmy", re.compile(r"(?<![\d.,/-])(\d{1,2}) ?([./-]) ?(\d{1,2}) ?\2 ?"
-                       r"(?:((?:19|20)\d\d)(?=\d\d?:\d\d)|(\d{4}|\d\d)(?![\d]|[.,]\d))")),
+    # a year may run straight into the time ("19/10/201820:49:59", "18/03/1815:17": OCR lost the space)
+    ("dmy", re.compile(r"(?<![\d,/-])(?<!\d\.)(\d{1,2}) ?([./-]) ?(\d{1,2}) ?\2 ?"
+                       r"((?:19|20)\d\d(?=\d\d?:\d\d)|\d\d(?=[0-2]\d:[0-5]\d)|\d{4}(?![\d]|[.,]\d)|\d\d(?![\d]|[.,]\d))")),
     ("d_month_y", re.compile(
-        rf"(?<![\w])(\d{{1,2}})(?:st|nd|rd|th|er|e|°|º)?\.?(?:\s*|\s*[-/]\s*|\s+de\s+){_MONTH}"
-        rf"(?:\s*[-/,]?\s*|\s+de\s+)((?:19|20)\d\d|\d\d)(?![\d])", re.I)),
+        rf"(?<![^\W\d_])(\d{{1,2}})(?:st|nd|rd|th|er|e|°|º)?\.?(?:\s*|\s*[-/]\s*|\s+de\s+){_MONTH}"
+        rf"(?:\s*[-/,]?\s*|\s+de\s+)((?:19|20)\d\d(?=\d\d?:\d\d)|(?:19|20)\d\d(?!\d)|\d\d(?!\d))", re.I)),
     ("month_d_y", re.compile(rf"(?<![\w]){_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+((?:19|20)\d\d)(?!\d)", re.I)),
 )
 # a line can hold a date only if a digit meets a date separator or a word (checked at C speed first)
@@ -87,7 +87,7 @@ def to_date(style: str, groups: tuple[str, ...], *, month_first: bool = False) -
     if style == "ymd":
         year, month, day = int(groups[0]), int(groups[2]), int(groups[3])
     elif style == "dmy":
-        day, month, year = int(groups[0]), int(groups[2]), full_year(int(groups[3] or groups[4]))
+        day, month, year = int(groups[0]), int(groups[2]), full_year(int(groups[3]))
         if (month_first and day <= 12) or (month > 12 >= day):
             day, month = month, day
     elif style == "d_month_y":

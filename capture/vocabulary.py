@@ -152,7 +152,8 @@ receipt|tax invoice|invoice|simplified tax invoice|cash bill|cash sales|official
 |gst reg|gst id|gst no|reg no|company reg|vat no|vat reg|date|time|cashier|page|rechnung|quittung|kassenbon|beleg
 |facture|recu|ticket|factuur|kassabon|bon|factura|recibo|ticket de compra|fattura|ricevuta|scontrino|copy|original
 |duplicate|customer copy|payslip|statement|www|http|email|e mail|bill to|invoice to|order|table|counter|receipt no
-|ust idnr|steuernummer|siret|tva intra|kvk|btw nr|cif|nif|partita iva|p iva|abn
+|ust idnr|steuernummer|siret|tva intra|kvk|btw nr|cif|nif|partita iva|p iva|abn|hours|opening hours|shopping hours
+|business hours|offnungszeiten|horaires|openingstijden|horario|orario|account s copy|accounts copy|merchant copy
 """)
 ADDRESS_WORDS = re.compile(
     r"(?<![\w])(?:jalan|jln|lorong|taman|street|st|road|rd|avenue|ave|lane|drive|boulevard|blvd|no|lot|block|blok|floor"
