@@ -112,11 +112,12 @@ def _second_engine(raster: Raster, words: list[Word]) -> list[Word]:
     """RapidOCR's reading of an unsure photo, when it reads at least as much text (see ``capture.rapid``)."""
     if not rapid.available():
         return words
-    image = raster.image
     turned = reading_orientation(words)
     if turned:
         return words  # the second engine reads upright pages only
-    retry = rapid.read_words(image, raster.scale)
+    # at the photo's own size: RapidOCR scales for itself, and an enlarged copy costs memory and time
+    image = raster.image if raster.scale == 1.0 else raster.image.resize((raster.width, raster.height))
+    retry = rapid.read_words(image, 1.0)
     letters = sum(len(w.text) for w in words)
     # small print read by RapidOCR loses the spaces between words: fewer, longer words mean a worse reading
     enough_words = len(retry) >= 0.8 * sum(1 for w in words if w.conf >= LOW_CONFIDENCE)
