@@ -306,6 +306,8 @@ def vendor(page_rows: Sequence[Row], body_height: float) -> tuple[Field, int] | 
     prev = page_rows[row.index - 1] if row.index > 0 else None
     if nxt is not None and v.COMPANY_SUFFIX.fullmatch(nxt.text.strip(" .,")) and not v.COMPANY_SUFFIX.search(text):
         text, row_end = f"{text} {nxt.text.strip(' ,:;-*')}", nxt.index
+    elif nxt is not None and _legal_entity_below(row, nxt):
+        text, row_end = f"{text} {' '.join(nxt.text.split()).strip(' ,:;-*')}", nxt.index
     elif prev is not None and _continues(prev, row, body_height):
         text, row = f"{' '.join(prev.text.split())} {text}", Row(row.index, prev.words + row.words, row.page)
     text = _OCR_LETTERS.sub(lambda m: m.group().translate(_DIGIT_AS_LETTER), _REGISTRATION.sub("", text)).strip()
@@ -318,6 +320,15 @@ _REGISTRATION = re.compile(r"\s*[（(][^()（）]*\d[^()（）]*[)）]?\s*$")
 # a word of capitals where OCR read O as 0 or I as 1 ("S0ON", "1DEA")
 _OCR_LETTERS = re.compile(r"\b(?=[A-Z01]*[A-Z]{2})[A-Z]*[01][A-Z01]*\b")
 _DIGIT_AS_LETTER = str.maketrans({"0": "O", "1": "I"})
+
+
+def _legal_entity_below(row: Row, nxt: Row) -> bool:
+    """A trading name with the legal entity on the next line ("LEMON TREE RESTAURANT" / "JTJ FOODS SDN BHD")."""
+    if v.LEGAL_FORM.search(row.text) or not v.LEGAL_FORM.search(nxt.text):
+        return False
+    if v.ADDRESS_WORDS.search(nxt.text) or _PHONE.search(nxt.text) or label_spans(nxt, NOT_VENDOR):
+        return False
+    return 0.7 <= nxt.height / max(row.height, 1.0) <= 1.3
 
 
 def _continues(prev: Row, row: Row, body_height: float) -> bool:

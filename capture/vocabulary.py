@@ -155,6 +155,9 @@ receipt|tax invoice|invoice|simplified tax invoice|cash bill|cash sales|official
 |ust idnr|steuernummer|siret|tva intra|kvk|btw nr|cif|nif|partita iva|p iva|abn|hours|opening hours|shopping hours
 |business hours|offnungszeiten|horaires|openingstijden|horario|orario|account s copy|accounts copy|merchant copy
 """)
+LEGAL_FORM = re.compile(
+    r"(?<![\w])(?:sdn\.? ?bhd|s/?b|bhd|berhad|ltd|limited|gmbh|mbh|ag|kg|b\.? ?v|n\.? ?v|inc|llc|llp|plc|corp"
+    r"|s\.? ?a\.? ?s|sarl|s\.? ?a|s\.? ?l|s\.? ?r\.? ?l|s\.? ?p\.? ?a)\.?\s*(?:\([^)]*\)?)?\s*$", re.I)
 ADDRESS_WORDS = re.compile(
     r"(?<![\w])(?:jalan|jln|lorong|taman|street|st|road|rd|avenue|ave|lane|drive|boulevard|blvd|no|lot|block|blok|floor"
     r"|suite|unit|strasse|straße|str|weg|platz|allee|gasse|rue|avenue|boulevard|place|chemin|straat|laan|plein|gracht"
