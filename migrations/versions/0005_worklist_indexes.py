@@ -1,0 +1,40 @@
+"""worklist indexes: one partial index per view and sort on open work items
+
+Revision ID: 0005
+Revises: 0003
+Create Date: 2026-12-07 04:00:00
+
+Each worklist view (a queue, an assignee, or every queue) sorted by due date or by priority is one index range
+that stops at the page size (engine/services/work_pages.py). The two older indexes they replace are dropped:
+every index is paid for on each write of a work item.
+"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = '0005'
+down_revision = '0003'
+branch_labels = None
+depends_on = None
+
+OPEN = sa.text("state IN ('ready', 'claimed')")
+SORTS = {"due": ["due_at", sa.text("priority DESC"), "id"], "priority": [sa.text("priority DESC"), "due_at", "id"]}
+LEADS = {"queue": ["queue"], "assignee": ["assignee_id"], "all": []}
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('work_items', schema=None) as batch_op:
+        batch_op.drop_index('ix_work_items_queue_state_due')
+        batch_op.drop_index('ix_work_items_assignee_state')
+    for lead_name, lead in LEADS.items():
+        for sort_name, tail in SORTS.items():
+            op.create_index(f"ix_work_items_open_{lead_name}_{sort_name}", "work_items", [*lead, *tail],
+                            postgresql_where=OPEN, sqlite_where=OPEN)
+
+
+def downgrade() -> None:
+    for lead_name in LEADS:
+        for sort_name in SORTS:
+            op.drop_index(f"ix_work_items_open_{lead_name}_{sort_name}", table_name="work_items")
+    with op.batch_alter_table('work_items', schema=None) as batch_op:
+        batch_op.create_index('ix_work_items_assignee_state', ['assignee_id', 'state'], unique=False)
+        batch_op.create_index('ix_work_items_queue_state_due', ['queue', 'state', 'due_at'], unique=False)
