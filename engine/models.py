@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    and_,
     Boolean,
     DateTime,
     ForeignKey,
@@ -198,6 +199,13 @@ def _open_item_indexes() -> None:
         for sort, tail in sorts.items():
             Index(f"ix_work_items_open_{name}_{sort}", *lead, *tail, postgresql_where=open_only,
                   sqlite_where=open_only)
+    # Unassigned work: people claim the most urgent items first, so in a queue's own index the unassigned ones
+    # sit behind every claimed one; these hold only what nobody has taken yet.
+    unassigned = and_(open_only, WorkItem.assignee_id.is_(None))
+    for name, lead in (("queue", (WorkItem.queue,)), ("all", ())):
+        for sort, tail in sorts.items():
+            Index(f"ix_work_items_unassigned_{name}_{sort}", *lead, *tail, postgresql_where=unassigned,
+                  sqlite_where=unassigned)
 
 
 _open_item_indexes()

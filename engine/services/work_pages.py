@@ -25,6 +25,7 @@ from engine.models import Case, Party, User, WorkItem, WorkItemState
 
 OPEN = (WorkItemState.READY.value, WorkItemState.CLAIMED.value)
 SORTS = ("due", "priority")
+KNOWN_STATES = frozenset(s.value for s in WorkItemState)
 COUNT_CAP = 1000
 _W = WorkItem.__table__.c
 
@@ -98,9 +99,10 @@ def _prefixes(q: ItemQuery) -> list[Any]:
 def _state(states: tuple[str, ...]) -> Any:
     """The open states as SQL literals, not parameters: the partial indexes' predicate is proven from them even
     in a prepared statement's generic plan."""
-    if states == OPEN:
-        return _W.state.in_([literal_column(f"'{s}'") for s in OPEN])
-    return _W.state.in_(states) if len(states) > 1 else _W.state == states[0]
+    if set(states) <= KNOWN_STATES:
+        literals = [literal_column(f"'{s}'") for s in states]
+        return _W.state.in_(literals) if len(literals) > 1 else _W.state == literals[0]
+    return _W.state.in_(states)
 
 
 def _filters(q: ItemQuery) -> list[Any]:
@@ -113,36 +115,37 @@ def _filters(q: ItemQuery) -> list[Any]:
         conds.append(_W.assignee_id.is_(None))
     if q.due_before is not None:
         conds.append(_W.due_at < q.due_before)
-    if q.not_due_before is not None:
-        conds.append(or_(_W.due_at.is_(None), _W.due_at >= q.not_due_before))
     conds.extend(q.extra)
     return conds
 
 
-def _ranges(sort: str, after: Cursor | None) -> list[Any]:
-    """Where the page continues, as index ranges (each a separate branch, so each stays an index range).
+def _ranges(sort: str, after: Cursor | None) -> list[tuple[Any, bool | None]]:
+    """Where the page continues, as index ranges (each a separate branch, so each stays an index range), each
+    with whether it holds only dated items (True), only undated ones (False) or both (None).
 
     Due order is (due_at, nulls last; priority high first; id). Priority order is (priority high first; due_at,
-    nulls last; id). Items without a due date are always a range of their own: SQLite sorts NULL first and
-    PostgreSQL last, and a range that excludes them is what both index the same way."""
+    nulls last; id). Items without a due date are always a range of their own in the due order: SQLite sorts
+    NULL first and PostgreSQL last, and a range that excludes them is what both index the same way."""
     if sort == "priority":
         if after is None:
-            return [true()]
-        same = _W.priority == after.priority
+            return [(true(), None)]
+        # a range, not "=": an equality would drop priority from the branch's order and the merge would re-sort
+        same = and_(_W.priority >= after.priority, _W.priority <= after.priority)
         if after.due_at is None:
-            return [and_(same, _W.due_at.is_(None), _W.id > after.id), _W.priority < after.priority]
-        return [and_(same, _W.due_at >= after.due_at, or_(_W.due_at > after.due_at, _W.id > after.id)),
-                and_(same, _W.due_at.is_(None)), _W.priority < after.priority]
+            return [(and_(same, _W.due_at.is_(None), _W.id > after.id), False), (_W.priority < after.priority, None)]
+        return [(and_(same, _W.due_at >= after.due_at, or_(_W.due_at > after.due_at, _W.id > after.id)), True),
+                (and_(same, _W.due_at.is_(None)), False), (_W.priority < after.priority, None)]
     if after is None:
-        return [_W.due_at.is_not(None), _W.due_at.is_(None)]
+        return [(_W.due_at.is_not(None), True), (_W.due_at.is_(None), False)]
     later = or_(_W.priority < after.priority, and_(_W.priority == after.priority, _W.id > after.id))
     if after.due_at is None:
-        return [and_(_W.due_at.is_(None), _W.priority <= after.priority, later)]
-    return [and_(_W.due_at >= after.due_at, or_(_W.due_at > after.due_at, later)), _W.due_at.is_(None)]
+        return [(and_(_W.due_at.is_(None), _W.priority <= after.priority, later), False)]
+    return [(and_(_W.due_at >= after.due_at, or_(_W.due_at > after.due_at, later)), True),
+            (_W.due_at.is_(None), False)]
 
 
 def _order(sort: str, nulls: bool) -> list[Any]:
-    """The sort as ORDER BY; ``nulls`` says the rows may mix dated and undated items (then NULLS LAST)."""
+    """The sort as ORDER BY; ``nulls``: the rows may mix dated and undated items (then NULLS LAST)."""
     due = _W.due_at.asc().nulls_last() if nulls else _W.due_at.asc()
     if sort == "priority":
         return [_W.priority.desc(), due, _W.id.asc()]
@@ -158,10 +161,14 @@ def page_query(q: ItemQuery) -> Any:
         return None
     branches = []
     for prefix in prefixes:
-        for rng in ranges:
-            mixed = q.sort == "priority"  # a priority branch holds dated and undated items of each level
-            branches.append(select(_W.id, _W.due_at, _W.priority).where(prefix, rng, *filters)
-                            .order_by(*_order(q.sort, mixed)).limit(q.limit))
+        for rng, dated in ranges:
+            conds = [prefix, rng, *filters]
+            if q.not_due_before is not None and dated is not None:
+                conds.append(_W.due_at >= q.not_due_before if dated else true())
+            elif q.not_due_before is not None:
+                conds.append(or_(_W.due_at.is_(None), _W.due_at >= q.not_due_before))
+            branches.append(select(_W.id, _W.due_at, _W.priority).where(*conds)
+                            .order_by(*_order(q.sort, dated is None)).limit(q.limit))
     if len(branches) == 1:
         return branches[0]
     merged = union_all(*(_wrapped(b) for b in branches)).subquery("branches")

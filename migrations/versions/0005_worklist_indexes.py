@@ -19,6 +19,7 @@ depends_on = None
 OPEN = sa.text("state IN ('ready', 'claimed')")
 SORTS = {"due": ["due_at", sa.text("priority DESC"), "id"], "priority": [sa.text("priority DESC"), "due_at", "id"]}
 LEADS = {"queue": ["queue"], "assignee": ["assignee_id"], "all": []}
+UNASSIGNED = sa.text("state IN ('ready', 'claimed') AND assignee_id IS NULL")
 
 
 def upgrade() -> None:
@@ -29,12 +30,17 @@ def upgrade() -> None:
         for sort_name, tail in SORTS.items():
             op.create_index(f"ix_work_items_open_{lead_name}_{sort_name}", "work_items", [*lead, *tail],
                             postgresql_where=OPEN, sqlite_where=OPEN)
+            if lead_name != "assignee":
+                op.create_index(f"ix_work_items_unassigned_{lead_name}_{sort_name}", "work_items", [*lead, *tail],
+                                postgresql_where=UNASSIGNED, sqlite_where=UNASSIGNED)
 
 
 def downgrade() -> None:
     for lead_name in LEADS:
         for sort_name in SORTS:
             op.drop_index(f"ix_work_items_open_{lead_name}_{sort_name}", table_name="work_items")
+            if lead_name != "assignee":
+                op.drop_index(f"ix_work_items_unassigned_{lead_name}_{sort_name}", table_name="work_items")
     with op.batch_alter_table('work_items', schema=None) as batch_op:
         batch_op.create_index('ix_work_items_assignee_state', ['assignee_id', 'state'], unique=False)
         batch_op.create_index('ix_work_items_queue_state_due', ['queue', 'state', 'due_at'], unique=False)
