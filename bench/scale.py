@@ -30,9 +30,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import psycopg  # noqa: E402
-from sqlalchemy import text  # noqa: E402
 
 from bench import scalegen, scalemeasure  # noqa: E402
+from bench.scalegen_sqlite import generate_sqlite  # noqa: E402
 from engine.bootstrap import build  # noqa: E402
 from engine.db import connect, upgrade  # noqa: E402
 from engine.demo import load_demo  # noqa: E402
@@ -126,13 +126,11 @@ def main() -> int:
 
 
 def scalegen_sqlite(settings: Settings, cases: int) -> None:
-    """The embedded default: the same templates, copied by ``scalegen.generate_sqlite``."""
+    """The embedded default: the same templates, copied by ``scalegen_sqlite.generate_sqlite``."""
     ctx = build(settings)
     try:
         load_demo(ctx)
-        with ctx.db.write_engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        scalegen.generate_sqlite(ctx, cases, hash_password(PASSWORD), log)
+        generate_sqlite(ctx, cases, hash_password(PASSWORD), log)
     finally:
         ctx.db.dispose()
 

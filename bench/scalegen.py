@@ -27,7 +27,7 @@ FIRST = ("Emma Noah Sophie Liam Julia Lucas Mila Finn Sara Daan Anna Sem Eva Lev
          "Fleur Thijs Zoe Bram Lisa Lars Isa Ruben Elin Sven Maria Jonas Laura Felix Lea Oscar Ava Elias Chloe Mateo "
          "Hannah Amelia Isla Leon Grace Theo Nora Samuel Adam Freya Mason Olivia Mia Ines Omar Yara Ali Aylin Can "
          "Deniz Kofi Amara Priya Arjun Wei Mei Hiro Yuki Ivan Olga Piotr Zofia Carmen Diego Lucia Pablo Aoife Sean").split()
-LAST = ("Jansen de_Jong de_Vries van_den_Berg van_Dijk Bakker Janssen Visser Smit Meijer de_Boer Mulder de_Groot "
+LAST_NAMES = ("Jansen de_Jong de_Vries van_den_Berg van_Dijk Bakker Janssen Visser Smit Meijer de_Boer Mulder de_Groot "
         "Bos Vos Peters Hendriks van_Leeuwen Dekker Brouwer de_Wit Dijkstra Smits de_Graaf van_der_Meer van_der_Linden "
         "Kok Jacobs de_Haan Vermeulen van_den_Heuvel van_der_Veen van_den_Broek de_Bruijn de_Bruin van_der_Heijden "
         "Schouten van_Beek Willems van_Vliet van_de_Ven Hoekstra Maas Verhoeven Koster van_Dam van_der_Wal Prins "
@@ -38,7 +38,8 @@ LAST = ("Jansen de_Jong de_Vries van_den_Berg van_Dijk Bakker Janssen Visser Smi
         "Romano Colombo Ricci Marino Greco Novak Kowalski Nowak Wisniewski Wojcik Nilsson Hansen Johansson Larsen "
         "Murphy Kelly OBrien Walsh Smith Jones Taylor Brown Williams Wilson Evans Cohen Levi Yilmaz Kaya Demir Sahin "
         "Celik Ozdemir Nguyen Tran Le Pham Kim Lee Park Chen Wang Li Zhang Liu Singh Patel Kumar Sharma Okafor "
-        "Mensah Diallo Traore Haddad Khalil").replace("_", " ").split(" ")
+        "Mensah Diallo Traore Haddad Khalil")
+LAST = [name.replace("_", " ") for name in LAST_NAMES.split()]
 SURNAME_SKEW = 1.25          # rank-skew of last names: the commonest one is carried by about 2% of customers
 
 
