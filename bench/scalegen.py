@@ -40,7 +40,7 @@ LAST_NAMES = ("Jansen de_Jong de_Vries van_den_Berg van_Dijk Bakker Janssen Viss
         "Celik Ozdemir Nguyen Tran Le Pham Kim Lee Park Chen Wang Li Zhang Liu Singh Patel Kumar Sharma Okafor "
         "Mensah Diallo Traore Haddad Khalil")
 LAST = [name.replace("_", " ") for name in LAST_NAMES.split()]
-SURNAME_SKEW = 1.25          # rank-skew of last names: the commonest one is carried by about 2% of customers
+SURNAME_SKEW = 1.35          # rank-skew of last names: the commonest one is carried by about 2.3% of customers
 
 
 def _sql_array(words: list[str]) -> str:
