@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import base64
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -79,7 +79,6 @@ class ItemQuery:
     sort: str = "due"
     limit: int = 100
     after: Cursor | None = None
-    extra: tuple[Any, ...] = field(default=())
 
 
 def _prefixes(q: ItemQuery) -> list[Any]:
@@ -115,7 +114,6 @@ def _filters(q: ItemQuery) -> list[Any]:
         conds.append(_W.assignee_id.is_(None))
     if q.due_before is not None:
         conds.append(_W.due_at < q.due_before)
-    conds.extend(q.extra)
     return conds
 
 
