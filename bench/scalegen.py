@@ -100,7 +100,7 @@ MAP_SQL = """
                  ELSE :now - (random() * interval '12 days') END) - tp.created_at,
            random() * interval '12 days' - interval '2 days', random(), tp.prefix
     FROM generate_series(1, :n) g
-    JOIN scale_slots s ON s.slot = (g * 7919) % (SELECT count(*) FROM scale_slots)
+    JOIN scale_slots s ON s.slot = (g::bigint * 7919) % (SELECT count(*) FROM scale_slots)
     JOIN scale_tpl tp ON tp.t = s.t"""
 
 # References run per prefix and year (CLM-2026-000123), above what the product already numbered.
