@@ -13,12 +13,14 @@
 4. Storage: bytes per case (process state, events, work items, search entries), open and closed.
 
 Usage: .venv/bin/python bench/scale.py --cases 50000 [--requests 40] [--keep] [--url postgresql+psycopg://...]
-       .venv/bin/python bench/scale.py --sqlite --cases 100000     (the embedded default: aim p95 <= 50 ms)
+       .venv/bin/python bench/scale.py --sqlite --cases 100000 [--keep]   (the embedded default: aim p95 <= 50 ms)
+       .venv/bin/python bench/scale.py --url sqlite:////tmp/caseworks-scale-sqlite-.../caseworks.db   (measure again)
 """
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -94,12 +96,14 @@ def main() -> int:
     parser.add_argument("--url", help="use this PostgreSQL database (already filled with --keep) instead of a new one")
     parser.add_argument("--keep", action="store_true", help="keep the new database (its URL is printed)")
     parser.add_argument("--sqlite", action="store_true", help="the embedded SQLite default instead of PostgreSQL")
+    parser.add_argument("--fill-only", action="store_true", help="fill (with --keep) and measure later with --url")
     args = parser.parse_args()
     name = None
-    tmp = None
-    if args.sqlite:
-        tmp = tempfile.TemporaryDirectory(prefix="caseworks-scale-")
-        settings = Settings(home=Path(tmp.name), worker_enabled=False)
+    tmp: Path | None = None
+    if args.sqlite and not args.url:
+        home = Path(tempfile.mkdtemp(prefix="caseworks-scale-sqlite-"))
+        tmp = None if args.keep else home
+        settings = Settings(home=home, worker_enabled=False)
     elif args.url:
         settings = Settings(database_url=args.url, home=Path(tempfile.mkdtemp(prefix="caseworks-scale-")),
                             worker_enabled=False)
@@ -114,7 +118,7 @@ def main() -> int:
                 scalegen_sqlite(settings, args.cases)
             else:
                 fill(settings, args.cases)
-        return scalemeasure.measure(settings, args.requests, log)
+        return 0 if args.fill_only else scalemeasure.measure(settings, args.requests, log)
     finally:
         if name and not args.keep:
             _drop_pg(name)
@@ -122,7 +126,9 @@ def main() -> int:
         elif name:
             log(f"kept: --url {settings.database_url}")
         if tmp is not None:
-            tmp.cleanup()
+            shutil.rmtree(tmp, ignore_errors=True)
+        elif args.sqlite and not args.url:
+            log(f"kept: --url {settings.effective_database_url}")
 
 
 def scalegen_sqlite(settings: Settings, cases: int) -> None:
