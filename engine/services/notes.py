@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import case as sql_case, func, select, tuple_
+from sqlalchemy import case as sql_case, func, select
 
 from engine.context import Context
 from engine.errors import NotFound
@@ -17,7 +17,7 @@ from engine import search
 from engine.services.auth import Principal
 from engine.errors import ValidationFailed
 from engine.services.instances import OPEN_STATES, add_event, load_case
-from engine.services.parties import IDENTIFIER_KINDS, normalize
+from engine.services.parties import IDENTIFIER_KINDS, identifier_match, normalize
 
 REFERENCE = re.compile(r"^[A-Za-z]{3}-\d{4}-\d{6}$")
 PHONE = re.compile(r"^\+?[\d\s\-().\/]{6,}$")
@@ -58,7 +58,7 @@ def find_customers(ctx: Context, who: Principal, query: str, limit: int = 20) ->
         candidates = identifier_candidates(query)
         if candidates:
             rows = session.execute(select(PartyIdentifier.party_id, PartyIdentifier.kind).where(
-                tuple_(PartyIdentifier.kind, PartyIdentifier.value).in_(candidates)))
+                identifier_match(candidates)))
             for pid, kind in rows:
                 matched.setdefault(pid, kind.replace("_", " "))
         if not matched:

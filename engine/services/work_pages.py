@@ -95,9 +95,14 @@ def _prefixes(q: ItemQuery) -> list[Any]:
     return found
 
 
+def open_items() -> Any:
+    """``state IN ('ready', 'claimed')`` as the partial indexes spell it (for any query that wants them)."""
+    return _state(OPEN)
+
+
 def _state(states: tuple[str, ...]) -> Any:
-    """The open states as SQL literals, not parameters: the partial indexes' predicate is proven from them even
-    in a prepared statement's generic plan."""
+    """Known states as SQL literals, not parameters: a partial index's predicate is proven from them (SQLite
+    never uses a partial index for a parameter; PostgreSQL not in a prepared statement's generic plan)."""
     if set(states) <= KNOWN_STATES:
         literals = [literal_column(f"'{s}'") for s in states]
         return _W.state.in_(literals) if len(literals) > 1 else _W.state == literals[0]
@@ -233,5 +238,5 @@ def cursor_arg(text: str | None, sort: str) -> Cursor | None:
     return Cursor.decode(text, sort) if text else None
 
 
-__all__ = ["Cursor", "ItemQuery", "page", "page_query", "count_query", "counts", "count_label", "cursor_arg",
+__all__ = ["Cursor", "ItemQuery", "open_items", "page", "page_query", "count_query", "counts", "count_label", "cursor_arg",
            "COUNT_CAP", "OPEN", "SORTS"]

@@ -104,7 +104,7 @@ def my_queues(ctx: Context, who: Principal) -> list[str]:
 def _open_queue_names(session: Session) -> list[str]:
     """Distinct queues with open work, one index probe per queue (a loose index scan), not a scan of all items."""
     names: list[str] = []
-    probe = select(WorkItem.queue).where(WorkItem.state.in_(OPEN_STATES)).order_by(WorkItem.queue).limit(1)
+    probe = select(WorkItem.queue).where(work_pages.open_items()).order_by(WorkItem.queue).limit(1)
     while True:
         found = session.scalar(probe.where(WorkItem.queue > names[-1]) if names else probe)
         if found is None or len(names) >= MAX_QUEUES:
