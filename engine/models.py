@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    and_,
     Boolean,
     DateTime,
     ForeignKey,
@@ -159,8 +160,6 @@ class ProcessInstance(Base):
 class WorkItem(Base):
     __tablename__ = "work_items"
     __table_args__ = (
-        Index("ix_work_items_queue_state_due", "queue", "state", "due_at"),
-        Index("ix_work_items_assignee_state", "assignee_id", "state"),
         Index("ix_work_items_case", "case_id", "state"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -184,6 +183,32 @@ class WorkItem(Base):
     completed_at: Mapped[datetime | None]
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     case: Mapped[Case] = relationship(lazy="raise")
+
+
+OPEN_ITEM_STATES = (WorkItemState.READY.value, WorkItemState.CLAIMED.value)
+
+
+def _open_item_indexes() -> None:
+    """One index per worklist view and sort, partial on the open states (engine/services/work_pages.py reads
+    them): the leading column is the view's filter (queue, assignee, or none), the rest its sort order, so a
+    page is an index range that stops at the page size."""
+    open_only = WorkItem.state.in_(OPEN_ITEM_STATES)
+    sorts = {"due": (WorkItem.due_at, WorkItem.priority.desc(), WorkItem.id),
+             "priority": (WorkItem.priority.desc(), WorkItem.due_at, WorkItem.id)}
+    for name, lead in (("queue", (WorkItem.queue,)), ("assignee", (WorkItem.assignee_id,)), ("all", ())):
+        for sort, tail in sorts.items():
+            Index(f"ix_work_items_open_{name}_{sort}", *lead, *tail, postgresql_where=open_only,
+                  sqlite_where=open_only)
+    # Unassigned work: people claim the most urgent items first, so in a queue's own index the unassigned ones
+    # sit behind every claimed one; these hold only what nobody has taken yet.
+    unassigned = and_(open_only, WorkItem.assignee_id.is_(None))
+    for name, lead in (("queue", (WorkItem.queue,)), ("all", ())):
+        for sort, tail in sorts.items():
+            Index(f"ix_work_items_unassigned_{name}_{sort}", *lead, *tail, postgresql_where=unassigned,
+                  sqlite_where=unassigned)
+
+
+_open_item_indexes()
 
 
 class Interaction(Base):

@@ -74,15 +74,23 @@ def words(query: str) -> list[str]:
     return WORD.findall(fold(query))[:MAX_WORDS]
 
 
-def search(session: Session, query: str, limit: int = 20, kinds: tuple[str, ...] | None = None) -> list[Hit]:
+def search(session: Session, query: str, limit: int = 20, kinds: tuple[str, ...] | None = None,
+           titles_only: bool = False) -> list[Hit]:
+    """Ranked hits; ``titles_only`` matches the words in titles alone (a case's title is its reference, the
+    customer's name and its type: what the desk looks a customer up by)."""
     terms = words(query)
     if not terms:
         return []
     conn = session.connection()
+    wanted = limit * 3 if kinds else limit
     if conn.dialect.name == "postgresql":
-        rows = conn.execute(text(_PG_SEARCH), {"q": _tsquery(terms), "limit": limit * 3 if kinds else limit})
+        tsquery = _tsquery(terms, "A" if titles_only else "")
+        statement = _PG_TITLES if titles_only else _PG_SEARCH
+        rows = conn.execute(text(statement), {"q": tsquery, "limit": wanted, "pool": RANK_POOL}) if tsquery else []
     else:
-        rows = conn.execute(text(_FTS_SEARCH), {"q": _fts_query(terms), "limit": limit * 3 if kinds else limit})
+        fts = _fts_query(terms)
+        statement = _FTS_TITLES if titles_only else _FTS_SEARCH
+        rows = conn.execute(text(statement), {"q": f"title : ({fts})" if titles_only else fts, "limit": wanted})
     hits = [Hit(r.kind, r.ref, int(r.case_id) if r.case_id is not None else None, r.title, r.snippet,
                 float(r.rank)) for r in rows]
     if kinds:
@@ -96,10 +104,11 @@ def _fts_query(terms: list[str]) -> str:
     return " ".join(quoted)
 
 
-def _tsquery(terms: list[str]) -> str:
+def _tsquery(terms: list[str], weight: str = "") -> str:
     cleaned = [re.sub(r"[^\w]", "", t) for t in terms]
     cleaned = [t for t in cleaned if t]
-    return " & ".join(cleaned[:-1] + [cleaned[-1] + ":*"]) if cleaned else ""
+    suffix = f":{weight}" if weight else ""
+    return " & ".join([t + suffix for t in cleaned[:-1]] + [cleaned[-1] + ":*" + weight]) if cleaned else ""
 
 
 # bm25 weights per column: kind, ref, case_id (unindexed), title counts more than body.
@@ -109,9 +118,26 @@ SELECT kind, ref, case_id, title, snippet(search_entries, 4, '[', ']', '…', 16
 FROM search_entries WHERE search_entries MATCH :q ORDER BY rank LIMIT :limit
 """
 
+# A word that a million entries share (a common surname) must not make every search rank them all: the newest
+# RANK_POOL matches (by case, through ix_search_entries_case) are ranked, the page is the best of those. A query
+# matching fewer entries (any precise one) is ranked over all its matches; the planner picks the GIN index then.
+RANK_POOL = 500
+
+# Every word in the title: equally good matches, the newest case first (what a desk agent most likely wants).
+_PG_TITLES = """
+SELECT kind, ref, case_id, title, '' AS snippet, 0 AS rank
+FROM search_entries, to_tsquery('simple', :q) AS q WHERE tsv @@ q ORDER BY case_id DESC LIMIT :limit
+"""
+_FTS_TITLES = """
+SELECT kind, ref, case_id, title, '' AS snippet, 0 AS rank
+FROM search_entries WHERE search_entries MATCH :q ORDER BY case_id DESC LIMIT :limit
+"""
+
 _PG_SEARCH = """
 SELECT kind, ref, case_id, title,
        ts_headline('simple', body, q, 'StartSel=[, StopSel=], MaxWords=24, MinWords=8, MaxFragments=1') AS snippet,
        -ts_rank(tsv, q) AS rank
-FROM search_entries, to_tsquery('simple', :q) AS q WHERE tsv @@ q ORDER BY rank LIMIT :limit
+FROM (SELECT kind, ref, case_id, title, body, tsv FROM search_entries, to_tsquery('simple', :q) AS q
+      WHERE tsv @@ q ORDER BY case_id DESC LIMIT :pool) AS pool, to_tsquery('simple', :q) AS q
+ORDER BY rank LIMIT :limit
 """

@@ -134,9 +134,11 @@ def document() -> dict[str, Any]:
                 params=[ITEM, _p("n", "integer"), _q("width", "integer")])},
             "/api/v1/work-items": {"get": _op(
                 "The worklist", {"200": _resp("Items", {"type": "object", "properties": {
-                    "items": {"type": "array", "items": WORK_ITEM}}})}, 422,
+                    "items": {"type": "array", "items": WORK_ITEM},
+                    "next_cursor": {"type": "string", "nullable": True}}})}, 422,
                 params=[_q("queue"), _q("assignee", description="a username, 'me' or 'none'"), _q("state"),
-                        _q("overdue", "boolean"), _q("case"), _q("limit", "integer")])},
+                        _q("overdue", "boolean"), _q("case"), _q("limit", "integer"),
+                        _q("cursor", description="next_cursor of the previous page")])},
             "/api/v1/work-items/{id}": {"get": _op("A work item with its form schema",
                                                    {"200": _resp("The item", WORK_ITEM)}, 404, params=[ITEM])},
             "/api/v1/work-items/{id}/claim": {"post": _op("Claim (one winner)", {"200": _resp("Claimed", WORK_ITEM)},

@@ -19,7 +19,7 @@ from engine.bpmn.loader import ParsedProcess, ProcessDefinition
 from engine import search
 from engine.bpmn.runner import Snapshot
 from engine.context import Context
-from engine.errors import CaseNotFound, ConcurrentUpdate
+from engine.errors import CaseNotFound, ConcurrentUpdate, NoSuchMessage
 from engine.models import Case, CaseStatus, Event, Job, ProcessInstance, WorkItem, WorkItemState
 
 OPEN_STATES = (WorkItemState.READY.value, WorkItemState.CLAIMED.value)
@@ -82,6 +82,9 @@ def load_instance(ctx: Context, session: Session, case: Case) -> Loaded:
 def run_and_apply(ctx: Context, session: Session, loaded: Loaded, actor: str,
                   step: Callable[[ParsedProcess, str, dict[str, Any]], Snapshot], *,
                   schedule_retries: bool = True) -> Snapshot:
+    if loaded.instance.completed:  # its state is compacted: nothing in a finished process can move again
+        raise NoSuchMessage(f"case '{loaded.case.reference}' is closed: its process has finished and waits for "
+                            "nothing", details={"waiting_for": []})
     snapshot = step(loaded.parsed, loaded.instance.state, loaded.case_context())
     apply_snapshot(ctx, session, loaded.case, loaded.instance, snapshot, actor, schedule_retries=schedule_retries)
     return snapshot
@@ -175,8 +178,15 @@ def index_case(session: Session, case_id: int, reference: str, case_type: str, p
     search.index(session, "case", reference, case_id, title, body)
 
 
+# What a finished process keeps of its serialized state. The case page and an audit read the case row (data,
+# outcome, status text), its work items and its events (every step, decision and completion, whole); nothing
+# reads a finished workflow's task tree again, and it was the largest column (about 3 KB a case).
+COMPACTED_STATE = '{"compacted": true, "see": "cases.data and events"}'
+
+
 def instance_fields(snapshot: Snapshot, now: datetime) -> dict[str, Any]:
-    return {"state": snapshot.state, "next_timer_at": snapshot.next_timer_at,
+    return {"state": COMPACTED_STATE if snapshot.completed else snapshot.state,
+            "next_timer_at": snapshot.next_timer_at,
             "waiting_messages": snapshot.waiting_messages, "completed": snapshot.completed,
             "incident": snapshot.incident, "updated_at": now}
 

@@ -8,16 +8,16 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import case as sql_case, func, select, tuple_
+from sqlalchemy import case as sql_case, func, select
 
 from engine.context import Context
 from engine.errors import NotFound
 from engine.models import Case, CaseStatus, Event, Party, PartyIdentifier, ProcessInstance, WorkItem
-from engine.services import cases
+from engine import search
 from engine.services.auth import Principal
 from engine.errors import ValidationFailed
 from engine.services.instances import OPEN_STATES, add_event, load_case
-from engine.services.parties import IDENTIFIER_KINDS, normalize
+from engine.services.parties import IDENTIFIER_KINDS, identifier_match, normalize
 
 REFERENCE = re.compile(r"^[A-Za-z]{3}-\d{4}-\d{6}$")
 PHONE = re.compile(r"^\+?[\d\s\-().\/]{6,}$")
@@ -40,8 +40,12 @@ def identifier_candidates(query: str) -> list[tuple[str, str]]:
 
 
 def find_customers(ctx: Context, who: Principal, query: str, limit: int = 20) -> list[dict[str, Any]]:
-    """Customers matching one search box: a case reference, an identifier (exact), then full-text hits over
-    names, case data (policy numbers), interactions and documents. Exact matches come first."""
+    """Customers matching one search box, best first: a case reference or an identifier (exact; when one
+    matches, that is the answer), then customers whose name (or case reference) holds every word, newest
+    first, then full-text hits anywhere in their cases, interactions and documents.
+
+    Each tier is an index look-up bounded by the page: a surname that 17,000 customers share fills the page
+    from the name tier without ranking them all."""
     who.require("case.read")
     query = query.strip()
     if not query:
@@ -54,15 +58,25 @@ def find_customers(ctx: Context, who: Principal, query: str, limit: int = 20) ->
         candidates = identifier_candidates(query)
         if candidates:
             rows = session.execute(select(PartyIdentifier.party_id, PartyIdentifier.kind).where(
-                tuple_(PartyIdentifier.kind, PartyIdentifier.value).in_(candidates)))
+                identifier_match(candidates)))
             for pid, kind in rows:
                 matched.setdefault(pid, kind.replace("_", " "))
-    refs = [h["case_reference"] for h in cases.search_all(ctx, query, limit=limit * 2) if h["case_reference"]]
-    with ctx.read() as session:
-        if refs:
-            for ref, pid in session.execute(select(Case.reference, Case.party_id).where(Case.reference.in_(refs))):
-                matched.setdefault(pid, "search")
+        if not matched:
+            _add_hits(session, matched, search.search(session, query, limit * 2, titles_only=True), "name", limit)
+            if len(matched) < limit:
+                _add_hits(session, matched, search.search(session, query, limit * 2), "search", limit)
         return _customer_rows(session, dict(list(matched.items())[:limit]))
+
+
+def _add_hits(session: Any, matched: dict[int, str], hits: list[search.Hit], why: str, limit: int) -> None:
+    """The customers of the hits' cases, in hit order."""
+    case_ids = [h.case_id for h in hits if h.case_id is not None]
+    if not case_ids:
+        return
+    parties = dict(session.execute(select(Case.id, Case.party_id).where(Case.id.in_(case_ids))).all())
+    for case_id in case_ids:
+        if case_id in parties and len(matched) < limit:
+            matched.setdefault(parties[case_id], why)
 
 
 def _customer_rows(session: Any, matched: dict[int, str]) -> list[dict[str, Any]]:

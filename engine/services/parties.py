@@ -4,8 +4,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import bindparam, select, tuple_
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from engine.models import Party, PartyIdentifier
@@ -45,10 +46,16 @@ _PARTIES = Party.__table__
 _IDENTIFIERS = PartyIdentifier.__table__
 
 
-_FIND_BY_IDENTIFIERS = (
-    select(_IDENTIFIERS.c.kind, _IDENTIFIERS.c.value, _PARTIES.c.id, _PARTIES.c.name, _PARTIES.c.email,
-           _PARTIES.c.phone).join(_PARTIES, _PARTIES.c.id == _IDENTIFIERS.c.party_id)
-    .where(tuple_(_IDENTIFIERS.c.kind, _IDENTIFIERS.c.value).in_(bindparam("given", expanding=True))))
+def identifier_match(pairs: list[tuple[str, str]]) -> Any:
+    """``(kind, value)`` is one of the pairs, as equalities joined by OR: each an index probe on
+    uq_party_identifier on both backends (SQLite scans the table for a row-value ``IN (VALUES ...)``)."""
+    return or_(*[and_(_IDENTIFIERS.c.kind == kind, _IDENTIFIERS.c.value == value) for kind, value in pairs])
+
+
+def _find_by_identifiers(pairs: list[tuple[str, str]]) -> Any:
+    return (select(_IDENTIFIERS.c.kind, _IDENTIFIERS.c.value, _PARTIES.c.id, _PARTIES.c.name, _PARTIES.c.email,
+                   _PARTIES.c.phone).join(_PARTIES, _PARTIES.c.id == _IDENTIFIERS.c.party_id)
+            .where(identifier_match(pairs)))
 
 
 def resolve_party(session: Session, customer: Customer, now: datetime) -> PartyRef:
@@ -62,7 +69,7 @@ def resolve_party(session: Session, customer: Customer, now: datetime) -> PartyR
     conn = session.connection()
     owners: dict[tuple[str, str], PartyRef] = {}
     if given:
-        rows = conn.execute(_FIND_BY_IDENTIFIERS, {"given": given})
+        rows = conn.execute(_find_by_identifiers(given))
         owners = {(kind, value): PartyRef(pid, name, email, phone) for kind, value, pid, name, email, phone in rows}
     party = next((owners[g] for g in given if g in owners), None)
     if party is None:

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.orm import Session, joinedload, lazyload
+from sqlalchemy.orm import Session, joinedload
 
 from engine.context import Context
 from engine.errors import (
@@ -17,7 +17,7 @@ from engine.errors import (
     WorkItemNotFound,
 )
 from engine.models import Case, User, WorkItem, WorkItemState
-from engine.services import intake
+from engine.services import intake, work_pages
 from engine.services.auth import Principal
 from engine.services.cases import iso, username, validate_form
 from engine.services.instances import OPEN_STATES, Loaded, add_event, load_instance, run_and_apply
@@ -33,6 +33,7 @@ class WorkFilter:
     overdue: bool | None = None
     case_reference: str | None = None
     limit: int = 100
+    cursor: str | None = None
 
 
 def item_view(item: WorkItem, case: Case | None, assignee: str | None, form: dict[str, Any] | None = None,
@@ -53,26 +54,51 @@ def item_view(item: WorkItem, case: Case | None, assignee: str | None, form: dic
 
 
 def list_work_items(ctx: Context, f: WorkFilter) -> list[dict[str, Any]]:
-    query = (select(WorkItem, Case, User.username).outerjoin(Case, Case.id == WorkItem.case_id)
-             .outerjoin(User, User.id == WorkItem.assignee_id)
-             .order_by(WorkItem.due_at.is_(None), WorkItem.due_at, WorkItem.priority.desc(), WorkItem.id)
-             .options(lazyload(Case.party))  # an eager inner join to parties would drop items without a case
-             .limit(f.limit))
-    query = query.where(WorkItem.state == f.state) if f.state else query.where(WorkItem.state.in_(OPEN_STATES))
-    if f.queue:
-        query = query.where(WorkItem.queue == f.queue)
-    if f.assignee == "none":
-        query = query.where(WorkItem.assignee_id.is_(None))
-    elif f.assignee:
-        query = query.where(User.username == f.assignee)
-    if f.overdue is not None:
-        now = ctx.clock.now()
-        query = query.where(WorkItem.due_at < now) if f.overdue else query.where(
-            or_(WorkItem.due_at.is_(None), WorkItem.due_at >= now))
-    if f.case_reference:
-        query = query.where(Case.reference == f.case_reference)
+    return work_items_page(ctx, f)["items"]
+
+
+def work_items_page(ctx: Context, f: WorkFilter, queues: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """Work items by due date (undated last), then priority, keyset-paginated: ``next_cursor`` continues.
+
+    ``queues`` limits the answer to the queues the caller may see (None: every queue)."""
     with ctx.read() as session:
-        return [item_view(item, case, username) for item, case, username in session.execute(query)]
+        query = _item_query(ctx, session, f, queues)
+        if query is None:
+            return {"items": [], "next_cursor": None}
+        rows, cursor = work_pages.page(session, query)
+    return {"items": [_list_view(r) for r in rows], "next_cursor": cursor}
+
+
+def _item_query(ctx: Context, session: Session, f: WorkFilter,
+                queues: tuple[str, ...] | None) -> work_pages.ItemQuery | None:
+    """The filter as an index-shaped query; None when it names a person or case that does not exist."""
+    if f.queue:
+        queues = (f.queue,) if queues is None or f.queue in queues else ()
+    assignee_id = case_id = None
+    if f.assignee and f.assignee != "none":
+        assignee_id = session.scalar(select(User.id).where(User.username == f.assignee))
+        if assignee_id is None:
+            return None
+    if f.case_reference:
+        case_id = session.scalar(select(Case.id).where(Case.reference == f.case_reference))
+        if case_id is None:
+            return None
+    now = ctx.clock.now()
+    return work_pages.ItemQuery(
+        queues=queues, assignee_id=assignee_id, unassigned=f.assignee == "none", case_id=case_id,
+        states=(f.state,) if f.state else work_pages.OPEN, limit=f.limit,
+        due_before=now if f.overdue else None, not_due_before=now if f.overdue is False else None,
+        after=work_pages.cursor_arg(f.cursor, "due"))
+
+
+def _list_view(row: dict[str, Any]) -> dict[str, Any]:
+    """The same shape as ``item_view`` from a page row."""
+    return {"id": row["id"], "name": row["name"], "title": row["title"], "queue": row["queue"],
+            "state": row["state"], "assignee": row["assignee"], "priority": row["priority"],
+            "due_at": iso(row["due_at"]), "kind": row["kind"], "document_id": row["document_id"],
+            "case_reference": row["case_reference"], "case_type": row["case_type"],
+            "status_text": row["status_text"], "created_at": iso(row["created_at"]),
+            "claimed_at": iso(row["claimed_at"]), "completed_at": iso(row["completed_at"])}
 
 
 def _load(session: Session, item_id: int) -> tuple[WorkItem, Case | None]:

@@ -10,16 +10,16 @@ from pathlib import Path
 from typing import Any
 
 from lxml import etree
-from sqlalchemy import and_, case as sql_case, func, or_, select, true, update
+from sqlalchemy import case as sql_case, func, select, update
 from sqlalchemy.orm import Session
 
 from engine.bpmn.loader import ProcessDefinition
 from engine.bpmn.validate import validate_paths
 from engine.context import Context
 from engine.errors import Conflict, NotFound, PermissionDenied, StaleWorkItem, ValidationFailed
-from engine.models import (Case, Event, Party, ProcessInstance, ProcessVersion, SavedFilter, Team, User, WorkItem,
+from engine.models import (Case, Event, ProcessInstance, ProcessVersion, SavedFilter, Team, User, WorkItem,
                            WorkItemState)
-from engine.services import work
+from engine.services import work, work_pages
 from engine.services.cases import username
 from engine.services.auth import Principal
 from engine.services.instances import OPEN_STATES, add_event, load_case
@@ -29,6 +29,7 @@ SORTS = ("due", "priority")
 READY, CLAIMED = WorkItemState.READY.value, WorkItemState.CLAIMED.value
 LEAD_QUEUE = "team_leads"  # a back-office user whose team works this queue is a team lead
 NEXT_CANDIDATES = 25
+MAX_QUEUES = 200
 
 
 @dataclass(frozen=True)
@@ -37,61 +38,59 @@ class WorklistQuery:
     sort: str = "due"
     queue: str | None = None
     limit: int = 100
+    after: str | None = None  # the cursor of the previous page (``next_cursor``)
 
 
-def _in_my_queues(who: Principal) -> Any:
-    """A user in a team works that team's queues; one in no team (a small installation) works every queue."""
-    return WorkItem.queue.in_(who.team_queues) if who.team_queues else true()
+def allowed_queues(who: Principal) -> tuple[str, ...] | None:
+    """The queues a user works: their team's; a user in no team (a small installation) works every queue (None).
+
+    The one place the worklist asks who may see what, so an authorization policy can take it over."""
+    return tuple(who.team_queues) if who.team_queues else None
 
 
-def _view_condition(view: str, who: Principal, now: Any) -> Any:
-    mine = WorkItem.assignee_id == who.user_id
+def view_query(view: str, who: Principal, now: Any, *, queue: str | None = None, sort: str = "due",
+               limit: int = 100, after: str | None = None,
+               allowed: tuple[str, ...] | None | bool = True) -> work_pages.ItemQuery:
+    """A worklist tab as an index-shaped query: mine, my queues, unassigned, overdue, optionally one queue."""
+    queues = allowed_queues(who) if allowed is True else allowed
+    if queue:
+        queues = (queue,) if queues is None or queue in queues else ()
+    cursor = work_pages.cursor_arg(after, sort)
+    base = dict(sort=sort, limit=limit, after=cursor)
     if view == "mine":
-        return mine
+        return work_pages.ItemQuery(assignee_id=who.user_id, queues=(queue,) if queue else None, **base)
     if view == "unassigned":
-        return and_(WorkItem.assignee_id.is_(None), _in_my_queues(who))
+        return work_pages.ItemQuery(queues=queues, unassigned=True, **base)
     if view == "overdue":
-        return and_(WorkItem.due_at < now, or_(mine, _in_my_queues(who)))
-    return _in_my_queues(who)
+        if queue and not queues:  # a queue outside mine: only my own items in it
+            return work_pages.ItemQuery(assignee_id=who.user_id, queues=(queue,), due_before=now, **base)
+        return work_pages.ItemQuery(queues=queues, also_assignee=who.user_id if queues is not None else None,
+                                    due_before=now, **base)
+    return work_pages.ItemQuery(queues=queues, **base)
 
 
-def _order(sort: str) -> list[Any]:
-    if sort == "priority":
-        return [WorkItem.priority.desc(), WorkItem.due_at.is_(None), WorkItem.due_at, WorkItem.id]
-    return [WorkItem.due_at.is_(None), WorkItem.due_at, WorkItem.priority.desc(), WorkItem.id]
-
-
-_ROW = (WorkItem.id, WorkItem.name, WorkItem.title, WorkItem.queue, WorkItem.state, WorkItem.priority,
-        WorkItem.due_at, WorkItem.kind, WorkItem.claimed_at, WorkItem.created_at, WorkItem.document_id,
-        Case.reference, Case.case_type, Case.status_text, Party.name.label("customer"),
-        User.username.label("assignee"))
-
-
-def _rows(query: Any) -> Any:
-    return (query.outerjoin(Case, Case.id == WorkItem.case_id).outerjoin(Party, Party.id == Case.party_id)
-            .outerjoin(User, User.id == WorkItem.assignee_id))
+def worklist_page(ctx: Context, who: Principal, q: WorklistQuery) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of a tab, sorted by due date (default) or priority, and the cursor of the next page."""
+    who.require("work.read")
+    query = view_query(q.view, who, ctx.clock.now(), queue=q.queue, sort=q.sort, limit=q.limit, after=q.after)
+    with ctx.read() as session:
+        rows, cursor = work_pages.page(session, query)
+    for row in rows:
+        row["reference"] = row["case_reference"]
+    return rows, cursor
 
 
 def worklist(ctx: Context, who: Principal, q: WorklistQuery) -> list[dict[str, Any]]:
-    """One tab of the worklist, sorted by due date (default) or priority."""
-    who.require("work.read")
-    now = ctx.clock.now()
-    query = _rows(select(*_ROW)).where(WorkItem.state.in_(OPEN_STATES), _view_condition(q.view, who, now))
-    if q.queue:
-        query = query.where(WorkItem.queue == q.queue)
-    query = query.order_by(*_order(q.sort)).limit(q.limit)
-    with ctx.read() as session:
-        return [dict(row._mapping) for row in session.execute(query)]
+    """One page of a tab (rows only)."""
+    return worklist_page(ctx, who, q)[0]
 
 
 def worklist_counts(ctx: Context, who: Principal) -> dict[str, int]:
-    """How many open items each tab holds, in one query."""
+    """How many open items each tab holds, each read from its index and capped (``work_pages.count_label``)."""
     who.require("work.read")
     now = ctx.clock.now()
-    sums = [func.coalesce(func.sum(sql_case((_view_condition(v, who, now), 1), else_=0)), 0).label(v) for v in VIEWS]
     with ctx.read() as session:
-        row = session.execute(select(*sums).where(WorkItem.state.in_(OPEN_STATES))).one()
-    return {v: int(getattr(row, v)) for v in VIEWS}
+        return work_pages.counts(session, {v: view_query(v, who, now) for v in VIEWS})
 
 
 def my_queues(ctx: Context, who: Principal) -> list[str]:
@@ -99,7 +98,18 @@ def my_queues(ctx: Context, who: Principal) -> list[str]:
     if who.team_queues:
         return sorted(who.team_queues)
     with ctx.read() as session:
-        return sorted(session.scalars(select(WorkItem.queue).where(WorkItem.state.in_(OPEN_STATES)).distinct()))
+        return _open_queue_names(session)
+
+
+def _open_queue_names(session: Session) -> list[str]:
+    """Distinct queues with open work, one index probe per queue (a loose index scan), not a scan of all items."""
+    names: list[str] = []
+    probe = select(WorkItem.queue).where(work_pages.open_items()).order_by(WorkItem.queue).limit(1)
+    while True:
+        found = session.scalar(probe.where(WorkItem.queue > names[-1]) if names else probe)
+        if found is None or len(names) >= MAX_QUEUES:
+            return names
+        names.append(found)
 
 
 def get_next(ctx: Context, who: Principal) -> dict[str, Any] | None:
@@ -108,13 +118,14 @@ def get_next(ctx: Context, who: Principal) -> dict[str, Any] | None:
     the four-eyes rule keeps from this user, is skipped. None when nothing is left."""
     who.require("work.claim")
     now = ctx.clock.now()
-    query = (select(WorkItem.id).where(WorkItem.state == READY, WorkItem.assignee_id.is_(None), _in_my_queues(who))
-             .order_by(sql_case((WorkItem.due_at < now, 0), else_=1), WorkItem.priority.desc(),
-                       WorkItem.due_at.is_(None), WorkItem.due_at, WorkItem.id)
-             .limit(NEXT_CANDIDATES))
+    queues = allowed_queues(who)
+    shared = dict(queues=queues, unassigned=True, states=(READY,), sort="priority", limit=NEXT_CANDIDATES)
     with ctx.read() as session:
-        candidates = list(session.scalars(query))
-    for item_id in candidates:
+        candidates = [r["id"] for r in work_pages.page(session, work_pages.ItemQuery(due_before=now, **shared))[0]]
+        if len(candidates) < NEXT_CANDIDATES:
+            rest = work_pages.ItemQuery(not_due_before=now, **shared)
+            candidates += [r["id"] for r in work_pages.page(session, rest)[0]]
+    for item_id in candidates[:NEXT_CANDIDATES]:
         try:
             return work.claim(ctx, item_id, who)
         except (Conflict, PermissionDenied, NotFound):
@@ -330,7 +341,8 @@ def _message_catchers(xml: bytes, names: list[str]) -> list[str]:
     return sorted(set(found))
 
 
-__all__ = ["VIEWS", "SORTS", "WorklistQuery", "worklist", "worklist_counts", "my_queues", "get_next",
+__all__ = ["VIEWS", "SORTS", "WorklistQuery", "worklist", "worklist_page", "worklist_counts", "view_query",
+           "allowed_queues", "my_queues", "get_next",
            "LEAD_QUEUE", "is_lead", "can_reassign", "reassign_candidates", "reassign",
            "saved_filters", "save_filter", "delete_filter",
            "process_versions", "version_definition", "diagram_xml", "running_cases", "validation_problems",

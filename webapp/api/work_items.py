@@ -23,8 +23,8 @@ def list_items() -> Response:
         assignee = principal().username
     f = work.WorkFilter(queue=request.args.get("queue"), assignee=assignee, state=state,
                         overdue=bool_arg("overdue"), case_reference=request.args.get("case"),
-                        limit=int_arg("limit", 100, 1, 500))
-    return jsonify({"items": work.list_work_items(ctx(), f)})
+                        limit=int_arg("limit", 100, 1, 500), cursor=request.args.get("cursor") or None)
+    return jsonify(work.work_items_page(ctx(), f))
 
 
 @bp.get("/api/v1/work-items/<int:item_id>")

@@ -7,7 +7,7 @@ from typing import Any
 from flask import flash, redirect, request, url_for
 
 from engine.errors import ValidationFailed
-from engine.services import work, worklist
+from engine.services import work, work_pages, worklist
 from webapp.ui import forms
 from webapp.ui.case_page import item_url, render_case, task_panel
 from webapp.ui.base import bp, render
@@ -27,17 +27,24 @@ def _query() -> worklist.WorklistQuery:
         limit = PAGE_SIZE
     return worklist.WorklistQuery(view=view if view in worklist.VIEWS else "queues",
                                   sort=sort if sort in worklist.SORTS else "due",
-                                  queue=request.args.get("queue") or None, limit=limit)
+                                  queue=request.args.get("queue") or None, limit=limit,
+                                  after=request.args.get("after") or None)
 
 
 @bp.get("/work", endpoint="worklist")
 @page("work.read")
 def worklist_page() -> Any:
     who, q = user(), _query()
-    items = worklist.worklist(ctx(), who, q)
+    items, next_cursor = worklist.worklist_page(ctx(), who, q)
     return render("ui/work.html", q=q, items=items, counts=worklist.worklist_counts(ctx(), who),
-                  queues=worklist.my_queues(ctx(), who), views=VIEW_LABELS, more=len(items) == q.limit,
+                  queues=worklist.my_queues(ctx(), who), views=VIEW_LABELS, next_cursor=next_cursor,
                   saved=worklist.saved_filters(ctx(), who), back=_here(q), poll_seconds=POLL_SECONDS)
+
+
+@bp.app_template_filter("tab_count")
+def tab_count(value: int) -> str:
+    """A tab's count; "1,000+" past the cap (counting further would read every row)."""
+    return work_pages.count_label(value)
 
 
 def _here(q: worklist.WorklistQuery) -> str:
