@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import logging
 import signal
 import sys
@@ -16,7 +17,7 @@ from engine.context import Context
 from engine.db import connect, upgrade
 from engine.demo import load_demo, print_credentials
 from engine.errors import CaseworksError
-from engine.services.auth import create_token, ensure_user
+from engine.services.auth import create_token, deactivate_user, ensure_user, set_password
 from engine.services.scheduler import BackgroundWorker, run_job
 from engine.settings import Settings
 from webapp import server
@@ -81,6 +82,19 @@ def cmd_user_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_user_deactivate(args: argparse.Namespace) -> int:
+    deactivate_user(_context(args), args.username)
+    print(f"user {args.username} is deactivated: their sessions and API tokens are refused from now on")
+    return 0
+
+
+def cmd_user_password(args: argparse.Namespace) -> int:
+    password = args.password or getpass.getpass(f"new password for {args.username}: ")
+    set_password(_context(args), args.username, password)
+    print(f"password of {args.username} changed; their other sessions have ended")
+    return 0
+
+
 def cmd_processes_validate(args: argparse.Namespace) -> int:
     paths = [Path(p) for p in args.paths] or [Settings.from_env().processes_dir]
     problems = validate_paths(paths)
@@ -128,6 +142,13 @@ def parser() -> argparse.ArgumentParser:
     ua.add_argument("--display-name")
     ua.add_argument("--team")
     ua.set_defaults(func=cmd_user_add)
+    ud = user.add_parser("deactivate", help="refuse the user's sign-ins, sessions and API tokens from now on")
+    ud.add_argument("username")
+    ud.set_defaults(func=cmd_user_deactivate)
+    up = user.add_parser("password", help="set a new password (asked for when not given); ends their sessions")
+    up.add_argument("username")
+    up.add_argument("--password")
+    up.set_defaults(func=cmd_user_password)
     procs = sub.add_parser("processes", help="process definitions").add_subparsers(dest="proc_command", required=True)
     pv = procs.add_parser("validate", help="check BPMN/DMN/forms; prints file:line: message per problem")
     pv.add_argument("paths", nargs="*")

@@ -129,6 +129,17 @@ def test_user_add_and_bad_role(env):
     assert bad.returncode == 2 and "wizard" in bad.stderr and "admin" in bad.stderr
 
 
+def test_user_password_and_deactivate_refuse_the_old_credentials(env):
+    token = run(env, "token", "create", "--name", "maria", "--role", "backoffice").stdout.strip().splitlines()[-1]
+    short = run(env, "user", "password", "maria", "--password", "short", check=False)
+    assert short.returncode == 2 and "at least 8 characters" in short.stderr
+    assert "sessions have ended" in run(env, "user", "password", "maria", "--password", "long enough now").stdout
+    assert run(env, "user", "deactivate", "nobody", check=False).returncode == 2
+    run(env, "user", "deactivate", "maria")
+    with Served(env) as server:
+        assert call("GET", f"{server.url}/api/v1/cases", token)[0] == 401
+
+
 def test_processes_validate_reports_file_and_line(env, tmp_path):
     assert run(env, "processes", "validate", str(LIVE_PROCESSES / "quick")).returncode == 0
     broken = tmp_path / "broken"
