@@ -116,7 +116,7 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="caseworks", description="Caseworks case and document workflow engine. "
                                 "Configuration: CASEWORKS_HOME (default ./var), CASEWORKS_DATABASE_URL.")
     sub = p.add_subparsers(dest="command", required=True)
-    s = sub.add_parser("serve", help="run the web server (waitress) with the in-process worker")
+    s = sub.add_parser("serve", help="run the web server (gunicorn, threaded workers) with the scheduler in one of them")
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8000)
     s.add_argument("--threads", type=int, default=8, help="threads per process (default 8)")
