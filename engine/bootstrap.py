@@ -18,7 +18,7 @@ from engine.settings import Settings
 
 def _dispatcher(settings: Settings) -> Dispatcher:
     if settings.celery_broker:
-        return CeleryDispatcher(make_app(settings.celery_broker))
+        return CeleryDispatcher(make_app(settings.celery_broker, queue=settings.celery_queue))
     return PollingDispatcher()
 
 

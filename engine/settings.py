@@ -25,6 +25,7 @@ class Settings:
     job_lock_seconds: float = 30.0
     job_max_crashes: int = 3
     celery_broker: str = ""  # e.g. redis://127.0.0.1:6379/0: push jobs to `caseworks worker` processes
+    celery_queue: str = "caseworks"  # one per installation sharing a broker
     secure_cookies: bool = False  # always mark cookies Secure and send HSTS (TLS ends somewhere that does not say so)
     trusted_proxies: int = 0  # how many proxies in front set X-Forwarded-For/-Proto; 0: those headers are ignored
     rate_limit_storage: str = ""  # e.g. redis://127.0.0.1:6379/1; empty: the database itself
@@ -70,6 +71,7 @@ class Settings:
             login_limit_user=env.get("CASEWORKS_LOGIN_LIMIT_USER", "5/minute"),
             login_limit_address=env.get("CASEWORKS_LOGIN_LIMIT_ADDRESS", "30/minute"),
             celery_broker=env.get("CASEWORKS_CELERY_BROKER", ""),
+            celery_queue=env.get("CASEWORKS_CELERY_QUEUE", "caseworks"),
             classification_rules=Path(env["CASEWORKS_CLASSIFICATION_RULES"])
             if env.get("CASEWORKS_CLASSIFICATION_RULES") else None,
             extra={k: v for k, v in env.items() if k.startswith("CASEWORKS_")},

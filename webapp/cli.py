@@ -46,7 +46,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
         sweeper.start()
         signal.signal(signal.SIGTERM, signal.default_int_handler)  # Celery shuts down on KeyboardInterrupt
         try:
-            celery_jobs.worker_main(celery_jobs.make_app(broker, runner=lambda job_id: run_job(ctx, job_id)))
+            celery_jobs.worker_main(celery_jobs.make_app(
+                broker, runner=lambda job_id: run_job(ctx, job_id), queue=ctx.settings.celery_queue))
         except KeyboardInterrupt:
             pass
         finally:
