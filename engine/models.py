@@ -9,6 +9,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -338,4 +339,4 @@ class RateLimitHit(Base):
     __table_args__ = (Index("ix_rate_limit_hits_key_at", "key", "at"), Index("ix_rate_limit_hits_at", "at"))
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(255))
-    at: Mapped[float]
+    at: Mapped[float] = mapped_column(Float)  # seconds since the epoch (time.time(), as `limits` counts)

@@ -31,6 +31,13 @@ class Settings:
     rate_limit_storage: str = ""  # e.g. redis://127.0.0.1:6379/1; empty: the database itself
     login_limit_user: str = "5/minute"  # failed sign-ins per user name (moving window)
     login_limit_address: str = "30/minute"  # failed sign-ins per client address
+    blobs: str = "local"  # where originals go: local (<home>/blobs) or s3
+    s3_endpoint: str = ""  # http(s)://host:port of the S3/MinIO server (blobs=s3)
+    s3_access_key: str = ""
+    s3_secret_key: str = ""
+    s3_bucket: str = "caseworks"
+    s3_region: str = ""
+    node_modules: Path | None = None  # the front-end libraries; None: the repository's node_modules
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -74,6 +81,13 @@ class Settings:
             celery_queue=env.get("CASEWORKS_CELERY_QUEUE", "caseworks"),
             classification_rules=Path(env["CASEWORKS_CLASSIFICATION_RULES"])
             if env.get("CASEWORKS_CLASSIFICATION_RULES") else None,
+            blobs=env.get("CASEWORKS_BLOBS", "local"),
+            s3_endpoint=env.get("CASEWORKS_S3_ENDPOINT", ""),
+            s3_access_key=env.get("CASEWORKS_S3_ACCESS_KEY", ""),
+            s3_secret_key=env.get("CASEWORKS_S3_SECRET_KEY", ""),
+            s3_bucket=env.get("CASEWORKS_S3_BUCKET", "caseworks"),
+            s3_region=env.get("CASEWORKS_S3_REGION", ""),
+            node_modules=Path(env["CASEWORKS_NODE_MODULES"]) if env.get("CASEWORKS_NODE_MODULES") else None,
             extra={k: v for k, v in env.items() if k.startswith("CASEWORKS_")},
         )
 
