@@ -48,6 +48,7 @@ def _all_indexed(ctx, ids: list[int]) -> bool:  # type: ignore[no-untyped-def]
         return all(session.get_one(Document, i).status == "indexed" for i in ids)
 
 
+@pytest.mark.slow
 def test_several_celery_workers_index_every_document_once(tmp_path, broker):
     env = {**os.environ, "CASEWORKS_HOME": str(tmp_path / "home"), "CASEWORKS_PROCESSES": str(TEST_PROCESSES / "basic"),
            **broker}
