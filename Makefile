@@ -40,11 +40,15 @@ run: $(STAMP) $(NODE_STAMP)
 	$(BIN)/caseworks demo
 	$(BIN)/caseworks serve --host 127.0.0.1 --port 8000
 
+# Two test processes (pytest-xdist; this machine has two cores), handing out tests one by one as each finishes
+# (worksteal): the slow end-to-end tests spread over both instead of queueing behind each other.
+PYTEST_PARALLEL ?= -n 2 --dist worksteal
+
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL)
 
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not postgres and not slow" -x -q
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL) -m "not postgres and not slow and not browser" -x -q
 
 bench: $(STAMP)
 	$(BIN)/python bench/engine.py

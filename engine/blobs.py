@@ -12,11 +12,13 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Protocol
+from typing import Protocol
 from urllib.parse import urlparse
 
 from minio import Minio
 from minio.error import S3Error
+
+from engine.settings import Settings
 
 
 class BlobNotFound(Exception):
@@ -91,13 +93,14 @@ class S3Config:
     region: str | None = None
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> "S3Config":
-        missing = [n for n in ("CASEWORKS_S3_ENDPOINT", "CASEWORKS_S3_ACCESS_KEY", "CASEWORKS_S3_SECRET_KEY")
-                   if not env.get(n)]
+    def from_settings(cls, settings: Settings) -> "S3Config":
+        given = {"CASEWORKS_S3_ENDPOINT": settings.s3_endpoint, "CASEWORKS_S3_ACCESS_KEY": settings.s3_access_key,
+                 "CASEWORKS_S3_SECRET_KEY": settings.s3_secret_key}
+        missing = [name for name, value in given.items() if not value]
         if missing:
             raise ValueError(f"CASEWORKS_BLOBS=s3 needs {', '.join(missing)}")
-        return cls(env["CASEWORKS_S3_ENDPOINT"], env["CASEWORKS_S3_ACCESS_KEY"], env["CASEWORKS_S3_SECRET_KEY"],
-                   env.get("CASEWORKS_S3_BUCKET", "caseworks"), env.get("CASEWORKS_S3_REGION") or None)
+        return cls(settings.s3_endpoint, settings.s3_access_key, settings.s3_secret_key, settings.s3_bucket,
+                   settings.s3_region or None)
 
 
 class S3BlobStore:
@@ -161,11 +164,10 @@ class S3BlobStore:
             raise
 
 
-def open_store(home: Path, env: Mapping[str, str]) -> BlobStore:
+def open_store(settings: Settings) -> BlobStore:
     """The configured store: ``CASEWORKS_BLOBS=local`` (default, ``<home>/blobs``) or ``s3``."""
-    kind = env.get("CASEWORKS_BLOBS", "local")
-    if kind == "local":
-        return LocalBlobStore(home / "blobs")
-    if kind == "s3":
-        return S3BlobStore(S3Config.from_env(env))
-    raise ValueError(f"CASEWORKS_BLOBS must be 'local' or 's3', not {kind!r}")
+    if settings.blobs == "local":
+        return LocalBlobStore(settings.blob_dir)
+    if settings.blobs == "s3":
+        return S3BlobStore(S3Config.from_settings(settings))
+    raise ValueError(f"CASEWORKS_BLOBS must be 'local' or 's3', not {settings.blobs!r}")

@@ -18,7 +18,7 @@ from engine.settings import Settings
 
 def _dispatcher(settings: Settings) -> Dispatcher:
     if settings.celery_broker:
-        return CeleryDispatcher(make_app(settings.celery_broker))
+        return CeleryDispatcher(make_app(settings.celery_broker, queue=settings.celery_queue))
     return PollingDispatcher()
 
 
@@ -27,7 +27,7 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None, servi
     """Connect, check (or, on embedded SQLite, apply) migrations, load and record the processes."""
     settings = settings or Settings.from_env()
     clock = clock or SystemClock()
-    services = services or default_services()
+    services = services or default_services(settings.processes_dir)
     db = connect(settings)
     try:
         ensure_schema(db, auto_migrate=settings.is_sqlite if auto_migrate is None else auto_migrate)
@@ -38,7 +38,7 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None, servi
     rules = load_rules(settings.classification_rules) if settings.classification_rules else default_rules()
     limits = Limits(max_bytes=settings.max_upload_bytes, max_pages=settings.max_pages)
     ctx = Context(settings=settings, db=db, clock=clock, processes=processes, services=services,
-                  runtime=ProcessRuntime(clock, services), blobs=open_store(settings.home, settings.extra),
+                  runtime=ProcessRuntime(clock, services), blobs=open_store(settings),
                   capture_limits=limits, capture_rules=rules, jobs=_dispatcher(settings))
     with ctx.write() as session:
         processes.load(session, clock.now(), definitions)

@@ -17,10 +17,12 @@ log = logging.getLogger("caseworks.celery")
 TASK = "caseworks.run_job"
 
 
-def make_app(broker_url: str, runner: Callable[[int], bool] | None = None) -> Celery:
-    """The Celery app; a worker passes ``runner`` (runs one job by id), a web process only sends."""
+def make_app(broker_url: str, runner: Callable[[int], bool] | None = None, queue: str = "caseworks") -> Celery:
+    """The Celery app; a worker passes ``runner`` (runs one job by id), a web process only sends. ``queue``
+    (``CASEWORKS_CELERY_QUEUE``) lets several installations share one broker without taking each other's jobs."""
     app = Celery("caseworks", broker=broker_url)
     app.conf.update(
+        task_default_queue=queue,
         task_acks_late=True,  # a worker killed mid-job leaves the message to be delivered again
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,  # a long OCR job must not hold other jobs hostage
@@ -53,4 +55,5 @@ def worker_main(app: Celery) -> None:
     child processes, and the engine context must not be shared across a fork; scale with more processes."""
     name = f"caseworks-{os.getpid()}@{socket.gethostname()}"
     app.worker_main(argv=["worker", "--loglevel=WARNING", "--pool=solo", "-n", name,
+                          "-Q", str(app.conf.task_default_queue),
                           "--without-gossip", "--without-mingle", "--without-heartbeat"])

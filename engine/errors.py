@@ -89,3 +89,20 @@ class ServiceTaskFailed(ProcessError):
 
 class DatabaseNotMigrated(CaseworksError):
     code = "database_not_migrated"
+
+
+class TooManyAttempts(CaseworksError):
+    """Too many failed sign-ins for a user name or from one address; ``retry_after`` seconds until the next."""
+
+    code = "too_many_attempts"
+
+    def __init__(self, message: str, retry_after: int, details: Any = None) -> None:
+        super().__init__(message, details)
+        self.retry_after = retry_after
+
+
+class ServiceBusy(CaseworksError):
+    """A bounded resource (password hashing) stayed busy too long; the same request later will work."""
+
+    code = "busy"
+    retry_after = 5

@@ -10,6 +10,7 @@ from sqlalchemy import (
     and_,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -253,6 +254,8 @@ class User(Base):
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
+    # Bumped by sign-out, a password change and deactivation: every session signed with an older one ends.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class ApiToken(Base):
@@ -350,3 +353,15 @@ class Job(Base):
     locked_by: Mapped[str | None] = mapped_column(String(120))
     locked_until: Mapped[datetime | None]
     created_at: Mapped[datetime]
+    crashes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # lease ran out: worker died
+    lease: Mapped[str | None] = mapped_column(String(40))  # who holds it now: only they renew or finish it
+
+
+class RateLimitHit(Base):
+    """One counted event (a failed sign-in) of a rate-limit key: the login throttle's shared storage."""
+
+    __tablename__ = "rate_limit_hits"
+    __table_args__ = (Index("ix_rate_limit_hits_key_at", "key", "at"), Index("ix_rate_limit_hits_at", "at"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(255))
+    at: Mapped[float] = mapped_column(Float)  # seconds since the epoch (time.time(), as `limits` counts)

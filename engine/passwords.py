@@ -1,27 +1,57 @@
-"""Password hashing with the standard library's scrypt (no web framework in the engine)."""
+"""Password hashing with the standard library's scrypt (no web framework in the engine).
+
+Hashing is deliberately slow and memory-hard, so it is also the cheapest way to hurt the server: a burst of
+sign-ins would take every core from everyone else. At most ``HASHING_SLOTS`` hashes run at once per process
+(half the cores, at least one); a sign-in waits for a slot, and after ``wait`` seconds gives up with
+``ServiceBusy`` (503) instead of queueing without end. The bound is per process on purpose: it protects this
+process's CPU share, which is what the other requests of this process need.
+"""
 from __future__ import annotations
 
 import base64
 import hashlib
 import hmac
+import os
 import secrets
+import threading
+
+from engine.errors import ServiceBusy
 
 N, R, P = 2**14, 8, 1
+HASHING_SLOTS = max(1, (os.cpu_count() or 2) // 2)
+_slots = threading.BoundedSemaphore(HASHING_SLOTS)
+# A well-formed hash of no password anyone knows: checking a password for an unknown user against it costs
+# exactly what checking a known user's does, so the time of an answer does not tell which user names exist.
+DUMMY_HASH = f"scrypt${N}${R}${P}${base64.b64encode(bytes(16)).decode()}${base64.b64encode(bytes(32)).decode()}"
 
 
-def hash_password(password: str) -> str:
+def _scrypt(password: str, salt: bytes, n: int, r: int, p: int, wait: float) -> bytes:
+    if not _slots.acquire(timeout=wait):
+        raise ServiceBusy("the server is busy checking other sign-ins; try again in a few seconds")
+    try:
+        return hashlib.scrypt(password.encode(), salt=salt, n=n, r=r, p=p, dklen=32, maxmem=128 * 1024 * 1024)
+    finally:
+        _slots.release()
+
+
+def hash_password(password: str, *, wait: float = 30.0) -> str:
     salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, n=N, r=R, p=P, dklen=32)
+    digest = _scrypt(password, salt, N, R, P, wait)
     return f"scrypt${N}${R}${P}${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
 
 
-def check_password(stored: str, password: str) -> bool:
+def check_password(stored: str | None, password: str, *, wait: float = 10.0) -> bool:
+    """True when ``password`` matches ``stored``; a missing or malformed hash is checked against the dummy one,
+    so every answer costs one full hash."""
     try:
-        scheme, n, r, p, salt, digest = stored.split("$")
+        scheme, n, r, p, salt, digest = (stored or "").split("$")
+        params = (int(n), int(r), int(p))
+        salt_bytes, digest_bytes = base64.b64decode(salt), base64.b64decode(digest)
+        valid = scheme == "scrypt"
     except ValueError:
-        return False
-    if scheme != "scrypt":
-        return False
-    candidate = hashlib.scrypt(password.encode(), salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(p),
-                               dklen=32)
-    return hmac.compare_digest(candidate, base64.b64decode(digest))
+        valid = False
+    if not valid:
+        _, n, r, p, salt, digest = DUMMY_HASH.split("$")
+        params, salt_bytes, digest_bytes = (int(n), int(r), int(p)), base64.b64decode(salt), base64.b64decode(digest)
+    candidate = _scrypt(password, salt_bytes, *params, wait=wait)
+    return valid and hmac.compare_digest(candidate, digest_bytes)

@@ -20,8 +20,24 @@ class Settings:
     max_upload_bytes: int = 25 * 1024 * 1024
     max_pages: int = 100
     classification_rules: Path | None = None  # None: the rules shipped in capture/rules/
-    job_lock_seconds: float = 600.0  # a job held longer than this by a worker is taken to be abandoned
+    # A running job's lease: its worker renews it every third of this (a heartbeat); a job whose lease ran out
+    # had its worker die and runs again. A job that ran out its lease this many times is stopped (it kills workers).
+    job_lock_seconds: float = 30.0
+    job_max_crashes: int = 3
     celery_broker: str = ""  # e.g. redis://127.0.0.1:6379/0: push jobs to `caseworks worker` processes
+    celery_queue: str = "caseworks"  # one per installation sharing a broker
+    secure_cookies: bool = False  # always mark cookies Secure and send HSTS (TLS ends somewhere that does not say so)
+    trusted_proxies: int = 0  # how many proxies in front set X-Forwarded-For/-Proto; 0: those headers are ignored
+    rate_limit_storage: str = ""  # e.g. redis://127.0.0.1:6379/1; empty: the database itself
+    login_limit_user: str = "5/minute"  # failed sign-ins per user name (moving window)
+    login_limit_address: str = "30/minute"  # failed sign-ins per client address
+    blobs: str = "local"  # where originals go: local (<home>/blobs) or s3
+    s3_endpoint: str = ""  # http(s)://host:port of the S3/MinIO server (blobs=s3)
+    s3_access_key: str = ""
+    s3_secret_key: str = ""
+    s3_bucket: str = "caseworks"
+    s3_region: str = ""
+    node_modules: Path | None = None  # the front-end libraries; None: the repository's node_modules
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -54,9 +70,27 @@ class Settings:
             secret_key=env.get("CASEWORKS_SECRET_KEY", ""),
             max_upload_bytes=int(float(env.get("CASEWORKS_MAX_UPLOAD_MB", "25")) * 1024 * 1024),
             max_pages=int(env.get("CASEWORKS_MAX_PAGES", "100")),
-            job_lock_seconds=float(env.get("CASEWORKS_JOB_LOCK_SECONDS", "600")),
+            job_lock_seconds=float(env.get("CASEWORKS_JOB_LOCK_SECONDS", "30")),
+            job_max_crashes=int(env.get("CASEWORKS_JOB_MAX_CRASHES", "3")),
+            secure_cookies=_flag(env.get("CASEWORKS_SECURE_COOKIES", "")),
+            trusted_proxies=int(env.get("CASEWORKS_TRUSTED_PROXIES", "0")),
+            rate_limit_storage=env.get("CASEWORKS_RATE_LIMIT_STORAGE", ""),
+            login_limit_user=env.get("CASEWORKS_LOGIN_LIMIT_USER", "5/minute"),
+            login_limit_address=env.get("CASEWORKS_LOGIN_LIMIT_ADDRESS", "30/minute"),
             celery_broker=env.get("CASEWORKS_CELERY_BROKER", ""),
+            celery_queue=env.get("CASEWORKS_CELERY_QUEUE", "caseworks"),
             classification_rules=Path(env["CASEWORKS_CLASSIFICATION_RULES"])
             if env.get("CASEWORKS_CLASSIFICATION_RULES") else None,
+            blobs=env.get("CASEWORKS_BLOBS", "local"),
+            s3_endpoint=env.get("CASEWORKS_S3_ENDPOINT", ""),
+            s3_access_key=env.get("CASEWORKS_S3_ACCESS_KEY", ""),
+            s3_secret_key=env.get("CASEWORKS_S3_SECRET_KEY", ""),
+            s3_bucket=env.get("CASEWORKS_S3_BUCKET", "caseworks"),
+            s3_region=env.get("CASEWORKS_S3_REGION", ""),
+            node_modules=Path(env["CASEWORKS_NODE_MODULES"]) if env.get("CASEWORKS_NODE_MODULES") else None,
             extra={k: v for k, v in env.items() if k.startswith("CASEWORKS_")},
         )
+
+
+def _flag(value: str) -> bool:
+    return value.strip().lower() in ("1", "true", "yes", "on")

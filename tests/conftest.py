@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from pathlib import Path
 from typing import Any, Iterator
@@ -76,13 +77,29 @@ def backend(request: pytest.FixtureRequest) -> str:
     return request.param
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty SQLite database with every migration applied, made once per test process: each test gets a
+    copy (a file copy takes milliseconds; running the migrations took about half a second per test)."""
+    home = tmp_path_factory.mktemp("sqlite-template")
+    db = connect(Settings(home=home))
+    upgrade(db)
+    db.dispose()
+    template = home / "caseworks.db"
+    assert not Path(f"{template}-wal").exists() or Path(f"{template}-wal").stat().st_size == 0
+    return template
+
+
 @pytest.fixture
 def settings(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
     if backend == "postgres":
         url = request.getfixturevalue("pg_database")
         _truncate_all(url)
         return Settings(home=tmp_path / "home", database_url=url)
-    return Settings(home=tmp_path / "home")
+    home = tmp_path / "home"
+    home.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(request.getfixturevalue("sqlite_template"), home / "caseworks.db")
+    return Settings(home=home)
 
 
 @pytest.fixture

@@ -1,7 +1,9 @@
-"""A real HTTP server (waitress, as `caseworks serve` runs it) on a loopback port, and a tiny JSON client."""
+"""A real HTTP server on a loopback port (werkzeug's threaded server, in a thread of the test), and a tiny
+JSON client. `caseworks serve` itself (gunicorn, forked workers) is tested as a subprocess in tests/cli."""
 from __future__ import annotations
 
 import json
+import logging
 import socket
 import threading
 import urllib.error
@@ -9,31 +11,26 @@ import urllib.request
 from typing import Any
 
 from flask import Flask
-from waitress import wasyncore
-from waitress.server import create_server
+from werkzeug.serving import make_server
+
+logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access log lines in test output
 
 
 class LiveServer:
     def __init__(self, app: Flask, threads: int = 8) -> None:
-        self.server = create_server(app, host="127.0.0.1", port=0, threads=threads)
-        self.url = f"http://127.0.0.1:{self.server.effective_port}"
-        self._stop = threading.Event()
-        self.thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        """waitress's own run() loops until its sockets vanish; closing them from another thread races
-        select() (EBADF). Loop in short slices instead and close everything from this thread."""
-        while not self._stop.is_set():
-            self.server.asyncore.loop(timeout=0.05, map=self.server._map, count=1)
-        self.server.task_dispatcher.shutdown()
-        wasyncore.close_all(self.server._map)
+        """``threads`` is kept for callers; werkzeug's threaded server starts a thread per connection."""
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
+                                       daemon=True)
 
     def __enter__(self) -> "LiveServer":
         self.thread.start()
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        self._stop.set()
+        self.server.shutdown()
+        self.server.server_close()
         self.thread.join(timeout=10)
 
 

@@ -8,9 +8,8 @@ from flask import Flask, Response, jsonify
 from engine.bootstrap import build
 from engine.context import Context
 from engine.settings import Settings
-from webapp import errors, ui
+from webapp import errors, hardening, ui
 from webapp.api import cases, documents, work_items
-from webapp.api.common import TokenCache
 from webapp.openapi import document
 
 MAX_BODY = 2 * 1024 * 1024
@@ -25,7 +24,7 @@ def create_app(settings: Settings | None = None, *, context: Context | None = No
     app.config["JSON_SORT_KEYS"] = False
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["caseworks"] = ctx
-    app.extensions["caseworks.tokens"] = TokenCache()
+    hardening.install(app, ctx)
     errors.install(app)
     app.register_blueprint(cases.bp)
     app.register_blueprint(work_items.bp)

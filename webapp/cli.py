@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import logging
 import signal
 import sys
@@ -16,7 +17,7 @@ from engine.context import Context
 from engine.db import connect, upgrade
 from engine.demo import load_demo, print_credentials
 from engine.errors import CaseworksError
-from engine.services.auth import create_token, ensure_user
+from engine.services.auth import create_token, deactivate_user, ensure_user, set_password
 from engine.services.scheduler import BackgroundWorker, run_job
 from engine.settings import Settings
 from webapp import server
@@ -45,7 +46,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
         sweeper.start()
         signal.signal(signal.SIGTERM, signal.default_int_handler)  # Celery shuts down on KeyboardInterrupt
         try:
-            celery_jobs.worker_main(celery_jobs.make_app(broker, runner=lambda job_id: run_job(ctx, job_id)))
+            celery_jobs.worker_main(celery_jobs.make_app(
+                broker, runner=lambda job_id: run_job(ctx, job_id), queue=ctx.settings.celery_queue))
         except KeyboardInterrupt:
             pass
         finally:
@@ -81,6 +83,19 @@ def cmd_user_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_user_deactivate(args: argparse.Namespace) -> int:
+    deactivate_user(_context(args), args.username)
+    print(f"user {args.username} is deactivated: their sessions and API tokens are refused from now on")
+    return 0
+
+
+def cmd_user_password(args: argparse.Namespace) -> int:
+    password = args.password or getpass.getpass(f"new password for {args.username}: ")
+    set_password(_context(args), args.username, password)
+    print(f"password of {args.username} changed; their other sessions have ended")
+    return 0
+
+
 def cmd_processes_validate(args: argparse.Namespace) -> int:
     paths = [Path(p) for p in args.paths] or [Settings.from_env().processes_dir]
     problems = validate_paths(paths)
@@ -102,7 +117,7 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="caseworks", description="Caseworks case and document workflow engine. "
                                 "Configuration: CASEWORKS_HOME (default ./var), CASEWORKS_DATABASE_URL.")
     sub = p.add_subparsers(dest="command", required=True)
-    s = sub.add_parser("serve", help="run the web server (waitress) with the in-process worker")
+    s = sub.add_parser("serve", help="run the web server (gunicorn, threaded workers) with the scheduler in one of them")
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8000)
     s.add_argument("--threads", type=int, default=8, help="threads per process (default 8)")
@@ -128,6 +143,13 @@ def parser() -> argparse.ArgumentParser:
     ua.add_argument("--display-name")
     ua.add_argument("--team")
     ua.set_defaults(func=cmd_user_add)
+    ud = user.add_parser("deactivate", help="refuse the user's sign-ins, sessions and API tokens from now on")
+    ud.add_argument("username")
+    ud.set_defaults(func=cmd_user_deactivate)
+    up = user.add_parser("password", help="set a new password (asked for when not given); ends their sessions")
+    up.add_argument("username")
+    up.add_argument("--password")
+    up.set_defaults(func=cmd_user_password)
     procs = sub.add_parser("processes", help="process definitions").add_subparsers(dest="proc_command", required=True)
     pv = procs.add_parser("validate", help="check BPMN/DMN/forms; prints file:line: message per problem")
     pv.add_argument("paths", nargs="*")

@@ -17,6 +17,8 @@ STATUS: list[tuple[type[e.CaseworksError], int]] = [
     (e.AuthenticationRequired, 401),
     (e.DatabaseNotMigrated, 503),
     (e.ProcessError, 422),
+    (e.TooManyAttempts, 429),
+    (e.ServiceBusy, 503),
 ]
 
 
@@ -44,7 +46,11 @@ def status_for(err: e.CaseworksError) -> int:
 def install(app: Flask) -> None:
     @app.errorhandler(e.CaseworksError)
     def _domain(err: e.CaseworksError) -> Response:
-        return error_response(status_for(err), err.code, err.message, err.details)
+        response = error_response(status_for(err), err.code, err.message, err.details)
+        retry_after = getattr(err, "retry_after", None)
+        if retry_after is not None:
+            response.headers["Retry-After"] = str(retry_after)
+        return response
 
     @app.errorhandler(HTTPException)
     def _http(err: HTTPException) -> Response:

@@ -1,109 +1,118 @@
-"""Serving: waitress with N threads, optionally in several pre-forked processes sharing one socket.
+"""Serving: gunicorn (pre-forked worker processes, each with a pool of threads: the ``gthread`` worker), and the
+in-process scheduler in exactly one of those processes.
 
-One Python process runs one core at a time (the GIL); `--workers N` forks N processes that accept on the
-same listening socket, each with its own engine context (database pools are never shared across a fork).
-Exactly one of them runs the in-process scheduler, so the embedded default stays one command.
+gunicorn does what a hand-written supervisor did badly: it restarts a worker that dies, stops gracefully on
+SIGTERM, and reloads on SIGHUP. Each worker builds its own engine context after the fork (database pools are
+never shared across a fork); migrations are checked once in the master before any worker starts.
+
+The scheduler (timers and jobs) must run once per installation, not once per worker: every worker competes
+for an ``flock`` on ``<home>/scheduler.lock`` and the one holding it runs the scheduler. The kernel releases
+the lock when its holder dies, so another worker takes over within ``TAKEOVER_SECONDS`` (and gunicorn starts
+a replacement worker). The same lock keeps a second ``serve`` on the same home from running a second one.
 """
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
-import signal
-import socket
-import time
+import threading
+from pathlib import Path
 from typing import Any
 
-import waitress
+from flask import Flask
+from gunicorn.app.base import BaseApplication
 
 from engine.bootstrap import build
+from engine.context import Context
 from engine.services.scheduler import BackgroundWorker
 from engine.settings import Settings
 from webapp import create_app
 
 log = logging.getLogger("caseworks.server")
+TAKEOVER_SECONDS = 2.0
+LOCK_FILE = "scheduler.lock"
 
 
-def listen(host: str, port: int) -> socket.socket:
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(1024)
-    return sock
+class SchedulerSeat:
+    """Runs the scheduler in this process while it holds the installation's scheduler lock; waits for it
+    otherwise. The lock file holds the pid of the process that runs the scheduler (for operators and tests)."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.path = Path(ctx.settings.home) / LOCK_FILE
+        self._stop = threading.Event()
+        self._worker: BackgroundWorker | None = None
+        self._thread = threading.Thread(target=self._wait_for_seat, name="caseworks-scheduler-seat", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _wait_for_seat(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)  # kept open for the life of the process
+        while not self._stop.is_set():
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                self._stop.wait(TAKEOVER_SECONDS)
+                continue
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+            log.info("the scheduler runs in process %s", os.getpid())
+            self._worker = BackgroundWorker(self.ctx, self.ctx.settings.scheduler_interval)
+            self._worker.start()
+            return
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._worker is not None:
+            self._worker.stop()
 
 
-def serve_process(settings: Settings, sock: socket.socket, threads: int, run_worker: bool) -> None:
-    """One serving process: engine context, Flask app, optional scheduler thread, waitress on the socket."""
-    ctx = build(settings)
-    worker = BackgroundWorker(ctx, settings.scheduler_interval) if run_worker else None
-    if worker is not None:
-        worker.start()
-    try:
-        waitress.serve(create_app(context=ctx), sockets=[sock], threads=threads, ident="caseworks")
-    finally:
-        if worker is not None:
-            worker.stop()
-        ctx.db.dispose()
+class Application(BaseApplication):  # type: ignore[misc]
+    """``caseworks serve`` as a gunicorn application: the options come from the command line, not a file."""
+
+    def __init__(self, settings: Settings, host: str, port: int, threads: int, workers: int,
+                 run_worker: bool) -> None:
+        self.settings, self.run_worker = settings, run_worker
+        self.options = {"bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}", "workers": workers,
+                        "threads": threads, "worker_class": "gthread", "proc_name": "caseworks",
+                        "timeout": 120, "graceful_timeout": 30, "worker_exit": _worker_exit}
+        self.ctx: Context | None = None
+        self.seat: SchedulerSeat | None = None
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Flask:
+        """In each worker, after the fork: its own engine context and app; a seat in the scheduler election."""
+        self.ctx = build(self.settings)
+        if self.run_worker:
+            self.seat = SchedulerSeat(self.ctx)
+            self.seat.start()
+        return create_app(context=self.ctx)
+
+    def close(self) -> None:
+        if self.seat is not None:
+            self.seat.stop()
+        if self.ctx is not None:
+            self.ctx.db.dispose()
+
+
+def _worker_exit(_server: Any, worker: Any) -> None:
+    worker.app.close()
 
 
 def serve(settings: Settings, host: str, port: int, threads: int, workers: int, run_worker: bool) -> int:
-    sock = listen(host, port)
     # Check or apply migrations and record process versions once, before any fork (no racing migrations).
     build(settings).db.dispose()
     where = settings.effective_database_url.split("@")[-1]
-    print(f"Caseworks on http://{host}:{port} ({workers} process(es) x {threads} threads; database {where}; "
-          f"worker {'in-process' if run_worker else 'off'})", flush=True)
-    if workers <= 1:
-        serve_process(settings, sock, threads, run_worker)
-        return 0
-    return _supervise(settings, sock, threads, workers, run_worker)
-
-
-def _supervise(settings: Settings, sock: socket.socket, threads: int, workers: int, run_worker: bool) -> int:
-    children: dict[int, int] = {}  # pid -> slot; slot 0 runs the scheduler
-
-    def spawn(slot: int) -> None:
-        pid = os.fork()
-        if pid == 0:
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)
-            signal.signal(signal.SIGINT, signal.SIG_DFL)
-            try:
-                serve_process(settings, sock, threads, run_worker and slot == 0)
-            finally:
-                os._exit(0)
-        children[pid] = slot
-
-    stopping = False
-
-    def stop(*_: Any) -> None:
-        nonlocal stopping
-        stopping = True
-        for pid in list(children):
-            _kill(pid)
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    for slot in range(workers):
-        spawn(slot)
-    while children:
-        try:
-            pid, status = os.wait()
-        except ChildProcessError:
-            break
-        except InterruptedError:
-            continue
-        slot = children.pop(pid, None)
-        if slot is not None and not stopping:
-            log.warning("serving process %s exited (status %s); starting another", pid, status)
-            time.sleep(0.5)
-            spawn(slot)
+    print(f"Caseworks on http://{host}:{port} ({workers} process(es) x {threads} threads, gunicorn; "
+          f"database {where}; scheduler {'in one of them' if run_worker else 'off'})", flush=True)
+    Application(settings, host, port, threads, workers, run_worker).run()
     return 0
 
 
-def _kill(pid: int) -> None:
-    try:
-        os.kill(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        pass
-
-
-__all__ = ["serve"]
+__all__ = ["serve", "Application", "SchedulerSeat"]

@@ -4,12 +4,17 @@ Real integrations replace these by registering other functions under the same op
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 from engine.bpmn.scripting import ServiceRegistry
 from engine.handlers import claims, loans, onboarding
 
 
-def default_services() -> ServiceRegistry:
+def default_services(processes_dir: Path | None = None) -> ServiceRegistry:
+    """The built-in handlers; reference data they read (the onboarding watch list) comes from
+    ``processes_dir`` (``CASEWORKS_PROCESSES``), the shipped processes when not given."""
     registry = ServiceRegistry()
-    for module in (claims, onboarding, loans):
+    for module in (claims, loans):
         module.register(registry)
+    onboarding.register(registry, folder=processes_dir / "onboarding" if processes_dir else None)
     return registry

@@ -146,14 +146,14 @@ def screening_result(watchlist: WatchList, name: str) -> dict[str, Any]:
 # -- service handlers ------------------------------------------------------------------------------------
 class Screening:
     """``screening.check``: parameter ``name`` (required), optional ``watchlist`` (a file name in the
-    onboarding process folder, for a second list)."""
+    onboarding process folder ``folder``, for a second list)."""
 
-    def __init__(self, default: Path) -> None:
-        self.default = default
+    def __init__(self, default: Path, folder: Path = WATCHLIST_DIR) -> None:
+        self.default, self.folder = default, folder
         self._lists: dict[Path, WatchList] = {}
 
     def watchlist(self, name: str | None) -> WatchList:
-        path = WATCHLIST_DIR / Path(name).name if name else self.default  # a file of that folder, no paths
+        path = self.folder / Path(name).name if name else self.default  # a file of that folder, no paths
         if path not in self._lists:
             self._lists[path] = WatchList(path)
         return self._lists[path]
@@ -209,7 +209,9 @@ def open_account(call: ServiceCall) -> dict[str, Any]:
     return account
 
 
-def register(registry: ServiceRegistry, watchlist: Path | None = None) -> None:
-    """Register ``screening.check`` and ``accounts.open``; ``watchlist`` replaces the shipped list (tests)."""
-    registry.register("screening.check", Screening(watchlist or WATCHLIST_PATH))
+def register(registry: ServiceRegistry, watchlist: Path | None = None, folder: Path | None = None) -> None:
+    """Register ``screening.check`` and ``accounts.open``. The lists are read from ``folder`` (the onboarding
+    folder of ``CASEWORKS_PROCESSES``; the shipped one when not given); ``watchlist`` replaces the default list."""
+    folder = folder or WATCHLIST_DIR
+    registry.register("screening.check", Screening(watchlist or folder / WATCHLIST_PATH.name, folder))
     registry.register("accounts.open", open_account)

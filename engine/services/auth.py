@@ -5,12 +5,13 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from engine.context import Context
-from engine.errors import AuthenticationRequired, PermissionDenied, ValidationFailed
+from engine.errors import AuthenticationRequired, NotFound, PermissionDenied, ValidationFailed
 from engine.models import ROLES, ApiToken, Team, User
 from engine.passwords import check_password, hash_password
+from engine.ratelimit import LoginThrottle
 
 # Least privilege: front office reads cases, logs interactions, opens cases and sends messages, but never
 # touches back-office work; designers read processes and cases; integrations act for upstream systems.
@@ -31,6 +32,7 @@ class Principal:
     username: str
     roles: tuple[str, ...]
     team_queues: tuple[str, ...] = ()
+    session_generation: int = 0  # a browser session signed with another generation has ended
 
     def can(self, permission: str) -> bool:
         return any("*" in PERMISSIONS.get(r, ()) or permission in PERMISSIONS.get(r, ()) for r in self.roles)
@@ -55,16 +57,19 @@ def ensure_user(ctx: Context, username: str, roles: list[str], *, password: str 
                 display_name: str | None = None, team: str | None = None) -> User:
     """Create the user, or add the roles (and password/team, when given) to an existing one."""
     _check_roles(roles)
+    digest = hash_password(password) if password else None  # outside the write transaction: hashing is slow
     with ctx.write() as session:
         now = ctx.clock.now()
         user = session.scalar(select(User).where(User.username == username))
         if user is None:
-            user = User(username=username, display_name=display_name or username, roles=list(roles), created_at=now)
+            user = User(username=username, display_name=display_name or username, roles=list(roles), created_at=now,
+                        session_generation=0)
             session.add(user)
         else:
             user.roles = sorted(set(user.roles) | set(roles))
-        if password:
-            user.password_hash = hash_password(password)
+        if digest:
+            user.password_hash = digest
+            user.session_generation += 1  # a new password ends the sessions signed in with the old one
         if team:
             user.team_id = _team(session, team).id
         session.flush()
@@ -100,7 +105,7 @@ def _principal(session, user: User) -> Principal:  # type: ignore[no-untyped-def
     if user.team_id is not None:
         team = session.get(Team, user.team_id)
         queues = tuple(team.queues) if team else ()
-    return Principal(user.id, user.username, tuple(user.roles), queues)
+    return Principal(user.id, user.username, tuple(user.roles), queues, user.session_generation)
 
 
 def authenticate_token(ctx: Context, token: str) -> Principal:
@@ -111,13 +116,54 @@ def authenticate_token(ctx: Context, token: str) -> Principal:
         return _principal(session, row.user)
 
 
-def authenticate_password(ctx: Context, username: str, password: str) -> Principal:
-    with ctx.read() as session:
+def authenticate_password(ctx: Context, username: str, password: str, *, throttle: LoginThrottle | None = None,
+                          address: str | None = None) -> Principal:
+    """Sign-in by password. Throttled per user name and address before any hashing (429); an unknown, inactive
+    or password-less user costs one full hash like a known one, so the answer's time tells nothing."""
+    if throttle is not None:
+        throttle.check(username, address)
+    with ctx.read() as session:  # closed before hashing: a connection is never held while a hash waits
         user = session.scalar(select(User).where(User.username == username))
-        if user is None or not user.active or not user.password_hash or \
-                not check_password(user.password_hash, password):
-            raise AuthenticationRequired("unknown user or wrong password")
-        return _principal(session, user)
+        stored = user.password_hash if user is not None else None
+        who = _principal(session, user) if user is not None and user.active else None
+    if not check_password(stored, password) or who is None:
+        if throttle is not None:
+            throttle.failed(username, address)
+        raise AuthenticationRequired("unknown user or wrong password")
+    return who
+
+
+def set_password(ctx: Context, username: str, password: str) -> None:
+    """A new password; every session signed in before it ends."""
+    if len(password) < 8:
+        raise ValidationFailed("the password is too short", details={"password": "must be at least 8 characters"})
+    digest = hash_password(password)
+    with ctx.write() as session:
+        user = _user(session, username)
+        user.password_hash = digest
+        user.session_generation += 1
+
+
+def end_sessions(ctx: Context, user_id: int) -> None:
+    """Sign the user out everywhere: every session cookie issued so far is refused from now on, in every process."""
+    with ctx.write() as session:
+        session.execute(update(User).where(User.id == user_id)
+                        .values(session_generation=User.session_generation + 1))
+
+
+def deactivate_user(ctx: Context, username: str) -> None:
+    """The user can no longer sign in; their sessions and API tokens are refused from the next request on."""
+    with ctx.write() as session:
+        user = _user(session, username)
+        user.active = False
+        user.session_generation += 1
+
+
+def _user(session, username: str) -> User:  # type: ignore[no-untyped-def]
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(f"no user '{username}'")
+    return user
 
 
 def principal_for(ctx: Context, username: str) -> Principal:

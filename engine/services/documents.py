@@ -205,3 +205,12 @@ def _fail(ctx: Context, session: Session, doc: Document, result: CaptureResult) 
     doc.status, doc.error, doc.updated_at, doc.processed_at = DocumentStatus.FAILED.value, result.error, now, now
     add_event(session, doc.case_id, "document_failed", "capture",
               {"document_id": doc.id, "reason": result.error, "code": result.error_code}, now)
+
+
+def capture_abandoned(ctx: Context, payload: dict[str, Any], reason: str) -> None:
+    """The capture job was stopped (its document kept killing the worker): the document is failed with the
+    reason, so a person sees it instead of a document that stays "processing" for ever."""
+    with ctx.write() as session:
+        doc = _load(session, int(payload["document_id"]))
+        if doc.status != DocumentStatus.INDEXED.value:
+            _fail(ctx, session, doc, CaptureResult.failed("worker_lost", reason, doc.media_type))

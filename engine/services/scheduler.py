@@ -2,7 +2,9 @@
 
 Both run from the in-process worker (embedded) or ``caseworks worker`` processes (scale-out). Several
 workers may run at once: a due instance is woken under an optimistic version check (PostgreSQL also skips
-rows another worker has locked), and a job is taken by a conditional update, so each runs once.
+rows another worker has locked), and a job is taken by a conditional update, so each runs once. A running
+job holds a lease its worker renews (``Heartbeat``); a job whose lease ran out is taken again, and one that
+ran out its lease ``job_max_crashes`` times is stopped with a reason.
 """
 from __future__ import annotations
 
@@ -10,10 +12,11 @@ import logging
 import os
 import socket
 import threading
+import uuid
 from datetime import timedelta
 from typing import Any, Callable
 
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
 
 from engine.context import Context
 from engine.errors import CaseworksError, ConcurrentUpdate
@@ -72,6 +75,10 @@ JOB_HANDLERS: dict[str, Callable[[Context, dict[str, Any]], None]] = {
     "retry_instance": _retry_instance,
     documents.CAPTURE_JOB: documents.capture_job,
 }
+# What a stopped job (one that kept killing its worker) means for what it was about, per kind.
+JOB_ABANDONED: dict[str, Callable[[Context, dict[str, Any], str], None]] = {
+    documents.CAPTURE_JOB: documents.capture_abandoned,
+}
 
 
 def run_due_jobs(ctx: Context, limit: int = 20, handlers: dict[str, Callable[..., None]] | None = None) -> int:
@@ -80,58 +87,116 @@ def run_due_jobs(ctx: Context, limit: int = 20, handlers: dict[str, Callable[...
     with ctx.read() as session:
         ids = list(session.scalars(select(Job.id).where(
             ((Job.status == JobStatus.PENDING.value) & (Job.run_at <= now)) |
-            ((Job.status == JobStatus.RUNNING.value) & (Job.locked_until < now)))  # a killed worker's job
+            ((Job.status == JobStatus.RUNNING.value) & (Job.locked_until < now)))  # its worker died
             .order_by(Job.run_at).limit(limit)))
     return sum(run_job(ctx, job_id, handlers) for job_id in ids)
 
 
 def run_job(ctx: Context, job_id: int, handlers: dict[str, Callable[..., None]] | None = None) -> bool:
     """Run one job now if nobody else holds it (a pushed message; the sweep may have got there first)."""
-    if not _take(ctx, job_id):
+    lease = _take(ctx, job_id)
+    if lease is None:
         return False
-    _run(ctx, job_id, handlers or JOB_HANDLERS)
+    with ctx.read() as session:
+        job = session.get_one(Job, job_id)
+        kind, payload, crashes = job.kind, dict(job.payload), job.crashes
+    if crashes >= ctx.settings.job_max_crashes:
+        _give_up(ctx, job_id, lease, kind, payload, crashes)
+    else:
+        with Heartbeat(ctx, job_id, lease):
+            error = _call(ctx, job_id, kind, payload, handlers or JOB_HANDLERS)
+        _finish(ctx, job_id, lease, error)
     return True
 
 
-def _take(ctx: Context, job_id: int) -> bool:
-    now = ctx.clock.now()
+def _take(ctx: Context, job_id: int) -> str | None:
+    """Take the job with a conditional update (one winner) and a fresh lease; a job taken back from a worker
+    whose lease ran out counts one crash."""
+    now, lease = ctx.clock.now(), uuid.uuid4().hex
+    running = Job.status == JobStatus.RUNNING.value
     with ctx.write() as session:
         result = session.execute(update(Job).where(Job.id == job_id, (
-            (Job.status == JobStatus.PENDING.value) |
-            ((Job.status == JobStatus.RUNNING.value) & (Job.locked_until < now))))
-            .values(status=JobStatus.RUNNING.value, locked_by=WORKER_ID,
-                    # longer than capture's wall-time limit: a job still held is still being worked on
+            (Job.status == JobStatus.PENDING.value) | (running & (Job.locked_until < now))))
+            .values(status=JobStatus.RUNNING.value, locked_by=WORKER_ID, lease=lease,
                     locked_until=now + timedelta(seconds=ctx.settings.job_lock_seconds),
+                    crashes=case((running, Job.crashes + 1), else_=Job.crashes),
                     attempts=Job.attempts + 1).execution_options(synchronize_session=False))
-        return result.rowcount == 1  # type: ignore[attr-defined]
+        return lease if result.rowcount == 1 else None  # type: ignore[attr-defined]
 
 
-def _run(ctx: Context, job_id: int, handlers: dict[str, Callable[..., None]]) -> None:
-    with ctx.read() as session:
-        job = session.get(Job, job_id)
-        assert job is not None
-        kind, payload, attempts, max_attempts = job.kind, dict(job.payload), job.attempts, job.max_attempts
-    error: str | None = None
+class Heartbeat:
+    """While a job runs, renew its lease every third of ``job_lock_seconds``: a live worker keeps its job however
+    long it takes, and a dead one (``kill -9``, a lost machine) stops renewing, so its job runs again one lease
+    later (30 s by default) instead of after a worst-case job duration."""
+
+    def __init__(self, ctx: Context, job_id: int, lease: str) -> None:
+        self.ctx, self.job_id, self.lease = ctx, job_id, lease
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name=f"caseworks-heartbeat-{job_id}", daemon=True)
+
+    def __enter__(self) -> "Heartbeat":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)
+
+    def _beat(self) -> None:
+        seconds = self.ctx.settings.job_lock_seconds
+        while not self._stop.wait(seconds / 3):
+            try:
+                with self.ctx.write() as session:
+                    session.execute(update(Job).where(Job.id == self.job_id, Job.lease == self.lease)
+                                    .values(locked_until=self.ctx.clock.now() + timedelta(seconds=seconds))
+                                    .execution_options(synchronize_session=False))
+            except Exception:  # noqa: BLE001 - a missed beat is retried; the lease covers two more
+                log.exception("heartbeat of job %s failed", self.job_id)
+
+
+def _call(ctx: Context, job_id: int, kind: str, payload: dict[str, Any],
+          handlers: dict[str, Callable[..., None]]) -> str | None:
     try:
         handler = handlers.get(kind)
         if handler is None:
             raise RuntimeError(f"no handler for job kind '{kind}'")
         handler(ctx, payload)
     except Exception as err:  # noqa: BLE001 - a failing job is retried with backoff, never lost
-        error = f"{type(err).__name__}: {err}"
-        log.warning("job %s (%s) attempt %s failed: %s", job_id, kind, attempts, error)
+        log.warning("job %s (%s) failed: %s", job_id, kind, err)
+        return f"{type(err).__name__}: {err}"
+    return None
+
+
+def _finish(ctx: Context, job_id: int, lease: str, error: str | None) -> None:
     now = ctx.clock.now()
     with ctx.write() as session:
-        job = session.get(Job, job_id)
-        assert job is not None
-        job.locked_by, job.locked_until, job.last_error = None, None, error
+        job = session.get_one(Job, job_id)
+        if job.lease != lease:
+            log.warning("job %s was taken over by %s meanwhile; leaving it to them", job_id, job.locked_by)
+            return
+        job.locked_by, job.locked_until, job.lease, job.last_error = None, None, None, error
         if error is None:
             job.status = JobStatus.DONE.value
-        elif attempts >= max_attempts:
+        elif job.attempts >= job.max_attempts:
             job.status = JobStatus.FAILED.value
         else:
             job.status = JobStatus.PENDING.value
-            job.run_at = now + RETRY_BACKOFF[min(attempts, len(RETRY_BACKOFF) - 1)]
+            job.run_at = now + RETRY_BACKOFF[min(job.attempts, len(RETRY_BACKOFF) - 1)]
+
+
+def _give_up(ctx: Context, job_id: int, lease: str, kind: str, payload: dict[str, Any], crashes: int) -> None:
+    """A job whose worker died ``crashes`` times while running it is probably what kills them: stop it, and let
+    its kind say what that means for what it was about (a document is failed with the reason)."""
+    reason = (f"stopped after its worker died {crashes} times while running it; "
+              "the input is probably what kills the worker, so it needs a person")
+    log.error("job %s (%s) %s", job_id, kind, reason)
+    abandoned = JOB_ABANDONED.get(kind)
+    if abandoned is not None:
+        abandoned(ctx, payload, reason)
+    with ctx.write() as session:
+        session.execute(update(Job).where(Job.id == job_id, Job.lease == lease).values(
+            status=JobStatus.FAILED.value, locked_by=None, locked_until=None, lease=None, last_error=reason)
+            .execution_options(synchronize_session=False))
 
 
 def tick(ctx: Context) -> tuple[int, int]:

@@ -12,10 +12,15 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from engine.bootstrap import build
+from engine.errors import AuthenticationRequired
+from engine.services import auth
+from engine.settings import Settings
 from tests.conftest import PG_ADMIN_URL, ROOT
 from tests.live import call, free_port
 
 CASEWORKS = str(Path(sys.executable).parent / "caseworks")
+pytestmark = pytest.mark.slow  # real `caseworks` subprocesses: seconds each
 LIVE_PROCESSES = ROOT / "tests" / "processes_live"
 
 
@@ -129,6 +134,22 @@ def test_user_add_and_bad_role(env):
     assert bad.returncode == 2 and "wizard" in bad.stderr and "admin" in bad.stderr
 
 
+def test_user_password_and_deactivate_refuse_the_old_credentials(env):
+    token = run(env, "token", "create", "--name", "maria", "--role", "backoffice").stdout.strip().splitlines()[-1]
+    short = run(env, "user", "password", "maria", "--password", "short", check=False)
+    assert short.returncode == 2 and "at least 8 characters" in short.stderr
+    assert "sessions have ended" in run(env, "user", "password", "maria", "--password", "long enough now").stdout
+    run(env, "user", "deactivate", "maria")
+    ctx = build(Settings.from_env(env))
+    try:
+        with pytest.raises(AuthenticationRequired):
+            auth.authenticate_token(ctx, token)
+        with pytest.raises(AuthenticationRequired):
+            auth.authenticate_password(ctx, "maria", "long enough now")
+    finally:
+        ctx.db.dispose()
+
+
 def test_processes_validate_reports_file_and_line(env, tmp_path):
     assert run(env, "processes", "validate", str(LIVE_PROCESSES / "quick")).returncode == 0
     broken = tmp_path / "broken"
@@ -164,3 +185,32 @@ def test_postgres_start_refuses_unmigrated_database_until_db_upgrade(env, pg_dat
     finally:
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.add(int(entry.name))
+    return found
+
+
+def test_gunicorn_workers_run_the_scheduler_in_exactly_one_and_hand_it_over_when_it_dies(env):
+    token = run(env, "token", "create", "--name", "ops", "--role", "admin").stdout.strip().splitlines()[-1]
+    seat = Path(env["CASEWORKS_HOME"]) / "scheduler.lock"
+    with Served(env, "--workers", "2", "--threads", "2") as server:
+        workers = wait_for(lambda: (kids := _children(server.proc.pid)) and len(kids) == 2 and kids)
+        holder = wait_for(lambda: seat.exists() and seat.read_text().strip() and int(seat.read_text()))
+        assert holder in workers  # a gunicorn worker, not the master
+        os.kill(holder, 9)
+        successor = wait_for(lambda: seat.read_text().strip() and int(seat.read_text()) != holder
+                             and int(seat.read_text()))
+        assert successor in _children(server.proc.pid)  # the other worker (or gunicorn's replacement) took over
+        ref = _open_quick_case(server.url, token)
+        wait_for(lambda: _open_task_names(server.url, token, ref) == ["chase"])  # timers still fire
+        assert len(wait_for(lambda: len(_children(server.proc.pid)) == 2 and _children(server.proc.pid))) == 2

@@ -14,6 +14,7 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from engine.blobs import BlobNotFound, LocalBlobStore, S3BlobStore, S3Config, open_store
+from engine.settings import Settings
 from tests.live import free_port
 
 
@@ -60,14 +61,18 @@ def test_local_originals_are_read_only_and_leave_no_partial_files(tmp_path):
     assert [p.name for p in path.parent.iterdir()] == [key]
 
 
+def _store(tmp_path, env):  # type: ignore[no-untyped-def]
+    return open_store(Settings.from_env({"CASEWORKS_HOME": str(tmp_path), **env}))
+
+
 def test_configuration_from_environment(tmp_path, s3_endpoint):
-    assert isinstance(open_store(tmp_path, {}), LocalBlobStore)
-    s3 = open_store(tmp_path, {"CASEWORKS_BLOBS": "s3", "CASEWORKS_S3_ENDPOINT": s3_endpoint,
-                               "CASEWORKS_S3_ACCESS_KEY": "a", "CASEWORKS_S3_SECRET_KEY": "b",
-                               "CASEWORKS_S3_BUCKET": "from-env", "CASEWORKS_S3_REGION": "us-east-1"})
+    assert isinstance(_store(tmp_path, {}), LocalBlobStore)
+    s3 = _store(tmp_path, {"CASEWORKS_BLOBS": "s3", "CASEWORKS_S3_ENDPOINT": s3_endpoint,
+                           "CASEWORKS_S3_ACCESS_KEY": "a", "CASEWORKS_S3_SECRET_KEY": "b",
+                           "CASEWORKS_S3_BUCKET": "from-env", "CASEWORKS_S3_REGION": "us-east-1"})
     assert isinstance(s3, S3BlobStore) and s3.get(s3.put(b"x")) == b"x"
     with pytest.raises(ValueError, match="CASEWORKS_S3_ENDPOINT"):
-        open_store(tmp_path, {"CASEWORKS_BLOBS": "s3"})
+        _store(tmp_path, {"CASEWORKS_BLOBS": "s3"})
     with pytest.raises(ValueError, match="local' or 's3"):
-        open_store(tmp_path, {"CASEWORKS_BLOBS": "ftp"})
-    assert Path(tmp_path / "blobs") == open_store(tmp_path, {}).root  # type: ignore[attr-defined]
+        _store(tmp_path, {"CASEWORKS_BLOBS": "ftp"})
+    assert Path(tmp_path / "blobs") == _store(tmp_path, {}).root  # type: ignore[attr-defined]

@@ -3,12 +3,13 @@ every document is indexed exactly once, and a job whose message never arrived is
 from __future__ import annotations
 
 import os
-import random
 import signal
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 import redis
@@ -26,9 +27,10 @@ CASEWORKS = str(Path(sys.executable).parent / "caseworks")
 
 
 @pytest.fixture
-def broker() -> str:
-    db = random.randint(1, 15)
-    url = f"redis://127.0.0.1:6379/{db}"
+def broker() -> Iterator[dict[str, str]]:
+    """The shared Redis with a queue of this test's own (parallel test workers and other checkouts use the same
+    server): nothing is flushed, only this queue's key is removed afterwards."""
+    url, queue = "redis://127.0.0.1:6379/0", f"caseworks-test-{uuid.uuid4().hex[:12]}"
     client = redis.Redis.from_url(url)
     try:
         client.ping()
@@ -36,9 +38,8 @@ def broker() -> str:
         if IN_CI:
             pytest.fail("Redis is not reachable at 127.0.0.1:6379 and CI=true")
         pytest.skip("Redis is not reachable at 127.0.0.1:6379")
-    client.flushdb()
-    yield url
-    client.flushdb()
+    yield {"CASEWORKS_CELERY_BROKER": url, "CASEWORKS_CELERY_QUEUE": queue}
+    client.delete(queue)
     client.close()
 
 
@@ -47,9 +48,10 @@ def _all_indexed(ctx, ids: list[int]) -> bool:  # type: ignore[no-untyped-def]
         return all(session.get_one(Document, i).status == "indexed" for i in ids)
 
 
+@pytest.mark.slow
 def test_several_celery_workers_index_every_document_once(tmp_path, broker):
     env = {**os.environ, "CASEWORKS_HOME": str(tmp_path / "home"), "CASEWORKS_PROCESSES": str(TEST_PROCESSES / "basic"),
-           "CASEWORKS_CELERY_BROKER": broker}
+           **broker}
     ctx = build(Settings.from_env(env), definitions=[read_process_dir(TEST_PROCESSES / "basic")])
     # The workers' own sweep runs once at start and then only every 5 minutes: what gets indexed within the
     # deadline below was pushed through Celery.

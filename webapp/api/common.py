@@ -1,8 +1,6 @@
 """Request helpers shared by the API modules: auth, JSON bodies, query parameters."""
 from __future__ import annotations
 
-import threading
-import time
 from functools import wraps
 from typing import Any, Callable, TypeVar
 
@@ -14,32 +12,10 @@ from engine.services import auth
 from webapp.errors import BadRequest
 
 F = TypeVar("F", bound=Callable[..., Any])
-TOKEN_CACHE_SECONDS = 30.0
 
 
 def ctx() -> Context:
     return current_app.extensions["caseworks"]  # type: ignore[no-any-return]
-
-
-class TokenCache:
-    """Token -> principal for a few seconds: a hash and a query per request is a measurable share of a call."""
-
-    def __init__(self, ttl: float = TOKEN_CACHE_SECONDS) -> None:
-        self.ttl = ttl
-        self._entries: dict[str, tuple[float, auth.Principal]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, context: Context, token: str) -> auth.Principal:
-        now = time.monotonic()
-        hit = self._entries.get(token)
-        if hit is not None and hit[0] > now:
-            return hit[1]
-        principal = auth.authenticate_token(context, token)
-        with self._lock:
-            if len(self._entries) > 10_000:
-                self._entries.clear()
-            self._entries[token] = (now + self.ttl, principal)
-        return principal
 
 
 def principal() -> auth.Principal:
@@ -47,7 +23,10 @@ def principal() -> auth.Principal:
 
 
 def requires(permission: str) -> Callable[[F], F]:
-    """Bearer-token authentication (401) and role check (403) for an API view."""
+    """Bearer-token authentication (401) and role check (403) for an API view.
+
+    The token is looked up on every request (one indexed query), never cached: a revoked token or a
+    deactivated user is refused on the very next request, by every process."""
 
     def decorate(view: F) -> F:
         @wraps(view)
@@ -56,7 +35,7 @@ def requires(permission: str) -> Callable[[F], F]:
             scheme, _, token = header.partition(" ")
             if scheme.lower() != "bearer" or not token.strip():
                 raise AuthenticationRequired("send an API token as 'Authorization: Bearer <token>'")
-            who = current_app.extensions["caseworks.tokens"].get(ctx(), token.strip())
+            who = auth.authenticate_token(ctx(), token.strip())
             who.require(permission)
             g.principal = who
             return view(*args, **kwargs)

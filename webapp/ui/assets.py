@@ -18,7 +18,7 @@ SUFFIXES = (".js", ".css", ".woff", ".woff2", ".ttf", ".eot", ".svg")
 def library_dir(name: str, settings: Settings) -> Path:
     """``CASEWORKS_NODE_MODULES`` when set (an installed package), else the repository's node_modules."""
     package, sub = LIBRARIES[name]
-    return Path(settings.extra.get("CASEWORKS_NODE_MODULES") or PROJECT_ROOT / "node_modules") / package / sub
+    return (settings.node_modules or PROJECT_ROOT / "node_modules") / package / sub
 
 
 def available(name: str, settings: Settings) -> bool:

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, request, url_for
+from flask import current_app, flash, redirect, request, url_for
 
-from engine.errors import AuthenticationRequired
+from engine.errors import AuthenticationRequired, ServiceBusy, TooManyAttempts
 from engine.services import auth
+from webapp.hardening import THROTTLE
 from webapp.ui.base import bp, render
 from webapp.ui.security import ctx, current_user, safe_next, sign_in, sign_out
 
@@ -40,11 +41,16 @@ def login() -> Any:
 def login_submit() -> Any:
     username = request.form.get("username", "").strip()
     password = request.form.get("password", "")
+    again = safe_next(request.form.get("next")) or ""
     try:
-        who = auth.authenticate_password(ctx(), username, password)
+        who = auth.authenticate_password(ctx(), username, password, address=request.remote_addr,
+                                         throttle=current_app.extensions[THROTTLE])
     except AuthenticationRequired:
-        return render("ui/login.html", 401, error="Unknown user or wrong password.", username=username,
-                      next=safe_next(request.form.get("next")) or "")
+        return render("ui/login.html", 401, error="Unknown user or wrong password.", username=username, next=again)
+    except (TooManyAttempts, ServiceBusy) as err:
+        page, status = render("ui/login.html", 429 if isinstance(err, TooManyAttempts) else 503,
+                              error=err.message[:1].upper() + err.message[1:] + ".", username=username, next=again)
+        return page, status, {"Retry-After": str(err.retry_after)}
     sign_in(who)
     return redirect(safe_next(request.form.get("next")) or home_for(who), code=303)
 

@@ -1,7 +1,9 @@
 """Browser sessions for the UI: the signing key, who is signed in, role checks per page, and CSRF tokens.
 
-The session is Flask's signed cookie (user id and name, a CSRF token); the user is looked up again on every
-request, so a role change applies at once. Every state-changing request carries the session's CSRF token
+The session is Flask's signed cookie (user id and name, the user's session generation, a CSRF token); the user
+is looked up again on every request, so a role change applies at once, and a cookie whose generation is not
+the user's current one is refused: signing out, a new password or deactivation ends every session of the
+user at once, in every process, including copies of the cookie taken before. Every state-changing request carries the session's CSRF token
 (form field ``csrf_token`` or header ``X-CSRF-Token``) and is refused without it.
 """
 from __future__ import annotations
@@ -78,10 +80,15 @@ def sign_in(principal: auth.Principal) -> None:
     session.permanent = True
     session["user"] = principal.username
     session["uid"] = principal.user_id
+    session["gen"] = principal.session_generation
     csrf_token()
 
 
 def sign_out() -> None:
+    """End this user's sessions everywhere (a copied cookie too), then clear this browser's."""
+    who = current_user()
+    if who is not None:
+        auth.end_sessions(ctx(), who.user_id)
     session.clear()
 
 
@@ -95,8 +102,9 @@ def current_user() -> auth.Principal | None:
                 who = auth.principal_for(ctx(), username)
             except AuthenticationRequired:
                 session.clear()
-            if who is not None and who.user_id != session.get("uid"):
-                session.clear()  # the user was deleted and the name given to someone else
+            if who is not None and (who.user_id != session.get("uid") or
+                                    who.session_generation != session.get("gen")):
+                session.clear()  # signed out / new password since, or the name now belongs to someone else
                 who = None
         g.principal = who
     return g.principal  # type: ignore[no-any-return]
