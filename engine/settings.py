@@ -22,6 +22,7 @@ class Settings:
     classification_rules: Path | None = None  # None: the rules shipped in capture/rules/
     job_lock_seconds: float = 600.0  # a job held longer than this by a worker is taken to be abandoned
     celery_broker: str = ""  # e.g. redis://127.0.0.1:6379/0: push jobs to `caseworks worker` processes
+    default_phone_region: str = "GB"  # ISO country whose national phone numbers need no +code (07700 900104)
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -58,5 +59,6 @@ class Settings:
             celery_broker=env.get("CASEWORKS_CELERY_BROKER", ""),
             classification_rules=Path(env["CASEWORKS_CLASSIFICATION_RULES"])
             if env.get("CASEWORKS_CLASSIFICATION_RULES") else None,
+            default_phone_region=env.get("CASEWORKS_PHONE_REGION", "GB").upper(),
             extra={k: v for k, v in env.items() if k.startswith("CASEWORKS_")},
         )
