@@ -30,7 +30,7 @@ FORM: dict[str, Any] = {
                    "reason": {"type": "string", "title": "Reason", "minLength": 3, "maxLength": 1000}}}
 
 
-def open_item(session: Session, case_id: int, resolution: Resolution, now: Any) -> None:
+def open_item(session: Session, case_id: int | None, resolution: Resolution, now: Any) -> None:
     """On the new case: compare the new customer with each suspect (the form says who and why)."""
     session.add(WorkItem(kind=KIND, case_id=case_id, name=KIND, title=TITLE, queue=QUEUE, state="ready",
                          priority=1, due_at=now + timedelta(days=1), created_at=now,

@@ -117,7 +117,7 @@ def test_a_case_waiting_for_documents_lights_the_receive_task(ui: UiClient, ctx)
     ui.login("desk")
     html = ui.get(f"/cases/{reference}").get_data(as_text=True)
     assert "Waiting for: Documents received." in html
-    assert "✗ Claim form" in html and "(missing)" in html
+    assert "✗ Claim form" in html and "(1 missing)" in html
 
 
 def test_documents_show_their_type_status_and_fields(ui: UiClient, ctx) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 from flask import flash, redirect, request, url_for
 
 from engine.errors import DocumentTooLarge, ValidationFailed
-from engine.services import cases, documents, notes
+from engine.services import cases, customers, documents, notes
 from engine.services.parties import Customer
 from webapp.ui import forms
 from webapp.ui.base import bp, is_htmx, render
@@ -32,6 +32,32 @@ def desk() -> Any:
         return redirect(url_for("ui.customer_page", party_id=results[0]["id"]))
     template = "ui/_desk_results.html" if is_htmx() else "ui/desk.html"
     return render(template, query=query, results=results)
+
+
+@bp.get("/desk/customers/new", endpoint="new_customer")
+@page("case.create")
+def new_customer() -> Any:
+    """A walk-in the search did not find: name, e-mail and phone (the search text fills the likely field)."""
+    query = _query()
+    guess = {"email": query} if "@" in query else {"phone": query} if notes.PHONE.match(query or "x") else \
+        {"name": query}
+    return render("ui/new_customer.html", values=guess, errors={})
+
+
+@bp.post("/desk/customers", endpoint="register_customer")
+@page("case.create")
+def register_customer() -> Any:
+    values = {k: request.form.get(k, "").strip()[:320] for k in ("name", "email", "phone")}
+    person = Customer(name=values["name"], email=values["email"] or None, phone=values["phone"] or None)
+    try:
+        found = customers.register_customer(ctx(), user(), person)
+    except ValidationFailed as err:
+        return render("ui/new_customer.html", 422, values=values, errors=err.details or {}, message=err.message)
+    if found["created"]:
+        flash(f"Registered {found['name']} as a new customer.", "success")
+    else:
+        flash(f"{found['name']} is already a customer: here are their cases.", "info")
+    return redirect(url_for("ui.customer_page", party_id=found["id"]), code=303)
 
 
 @bp.get("/desk/customers/<int:party_id>", endpoint="customer_page")
@@ -92,7 +118,7 @@ def open_case(party_id: int) -> Any:
     data = forms.parse(_start_schema(case_type), request.form)
     identifiers = dict(customer["identifiers"])
     person = Customer(name=customer["name"], external_id=identifiers.get("external_id"),
-                      email=customer["email"], phone=customer["phone"])
+                      email=customer["email"], phone=customer["phone"], party_id=party_id)
     try:
         view, _created = cases.open_case(ctx(), cases.OpenCase(case_type, person, channel, data), who.username)
     except ValidationFailed as err:
