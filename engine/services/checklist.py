@@ -1,7 +1,10 @@
 """The required-documents checklist of a case: what its process asks for against what arrived.
 
 A requirement may ask for N documents of a type (``required_documents`` lists a type once per document: two
-payslips). Each document counts once: the same bytes linked twice, or one document read again, are one.
+payslips). Each document counts once: the same bytes linked twice, or one document read again, are one; and a
+document the process already recorded as provided (``documents_provided``: declared with the request, or
+delivered by capture's ``documents_received`` message) is the same document as its captured file, so per type
+the larger of the two counts, never their sum.
 """
 from __future__ import annotations
 
@@ -23,7 +26,8 @@ def checklist_of(data: dict[str, Any], captured: Iterable[tuple[str, str] | str]
     ``captured`` holds (document identity, type) pairs (the identity is the content hash), or bare types
     for callers that have no identity; ``items`` says per type how many are required, in and missing."""
     required = Counter(str(t) for t in data.get("required_documents") or [])
-    have = Counter(str(t) for t in data.get("documents_provided") or [])
+    provided = Counter(str(t) for t in data.get("documents_provided") or [])
+    files: Counter[str] = Counter()
     seen: set[str] = set()
     for entry in captured:
         identity, doc_type = entry if isinstance(entry, tuple) else (None, entry)
@@ -31,7 +35,8 @@ def checklist_of(data: dict[str, Any], captured: Iterable[tuple[str, str] | str]
             if identity in seen:
                 continue
             seen.add(identity)
-        have[doc_type] += 1
+        files[doc_type] += 1
+    have = provided | files  # per type the larger count
     missing = required - have
     items = [{"doc_type": t, "title": title(t), "required": n, "received": min(n, have[t]), "missing": missing[t]}
              for t, n in required.items()]
