@@ -46,6 +46,9 @@ class Customer:
     external_id: str | None = None
     email: str | None = None
     phone: str | None = None
+    national_id: str | None = None
+    policy_number: str | None = None
+    account_number: str | None = None
     party_id: int | None = None  # an existing customer chosen by a person at the desk (no resolution needed)
 
 
@@ -122,7 +125,9 @@ _FIND_BY_IDENTIFIERS = (
 
 
 def identifiers_of(customer: Customer, region: str) -> list[tuple[str, str]]:
-    raw = (("external_id", customer.external_id), ("email", customer.email), ("phone", customer.phone))
+    raw = (("external_id", customer.external_id), ("national_id", customer.national_id),
+           ("policy_number", customer.policy_number), ("account_number", customer.account_number),
+           ("email", customer.email), ("phone", customer.phone))
     normal = [(kind, normalize(kind, value, region)) for kind, value in raw if value]
     return [(kind, value) for kind, value in normal if value]
 

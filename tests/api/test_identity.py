@@ -124,3 +124,15 @@ def test_concurrent_requests_for_one_new_customer_make_one_customer(ctx, tokens,
         t.join()
     assert [r.status_code for r in results] == [201] * 12, [r.json for r in results if r.status_code != 201]
     assert len({r.json["customer"]["id"] for r in results}) == 1
+
+
+def test_a_national_id_identifies_and_a_conflicting_one_never_merges(api):
+    first = api.post("/api/v1/cases", json={**new_case_body(), "customer": {
+        "name": "Ana Pérez", "national_id": "12345678-Z"}}).json
+    same = api.post("/api/v1/cases", json={**new_case_body(), "customer": {
+        "name": "ANA PEREZ", "national_id": "12345678 z", "email": "ana@example.com"}}).json
+    assert same["customer"]["id"] == first["customer"]["id"]
+    other = api.post("/api/v1/cases", json={**new_case_body(), "customer": {
+        "name": "Ana Pérez", "national_id": "87654321-X", "email": "ana@example.com"}}).json
+    assert other["customer"]["id"] != first["customer"]["id"]  # another national id: a person decides
+    assert [i["case_reference"] for i in _duplicate_items(api)] == [other["reference"]]

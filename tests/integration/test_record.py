@@ -95,10 +95,22 @@ def test_flags_use_the_right_fields_resolve_on_newer_evidence_and_hold_the_decis
     assert done.status_code == 200, done.json
     case = api.get(f"/api/v1/cases/{ref}").json
     assert "documents_received" not in case["waiting_for"]  # a person decided: the process goes on
+    assert [t["name"] for t in case["open_tasks"]] == ["underwrite"]  # with a confirmed flag: never fast-approved
     timeline = api.get(f"/api/v1/cases/{ref}/timeline").json["items"]
     confirmed = next(e for e in timeline if e["kind"] == "flag_confirmed")
     assert confirmed["payload"]["reason"] == "Customer's ID shows another person"
     assert any(e["kind"] == "flag_resolved" for e in timeline)
+
+
+def test_without_flags_the_same_application_is_approved_automatically(api, ctx):
+    """The control for the test above: the hold, not the application, sent it to an underwriter."""
+    ref = open_loan(api)
+    deliver(api, ctx, ref, "Bank statement", read_as("bank_statement", iban="DE89370400440532013000"))
+    deliver(api, ctx, ref, "Payslip Sept", read_as("payslip", net_pay="4190.00 EUR"))
+    deliver(api, ctx, ref, "Payslip Oct", read_as("payslip", net_pay="4210.00 EUR"))
+    deliver(api, ctx, ref, "ID card", read_as("id_document", holder_name="PIA LINDQVIST"))
+    case = api.get(f"/api/v1/cases/{ref}").json
+    assert case["flags"] == [] and case["open_tasks"] == [] and "documents_received" not in case["waiting_for"]
 
 
 def test_a_proof_of_address_in_another_name_is_flagged(api, ctx):
