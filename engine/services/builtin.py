@@ -23,7 +23,11 @@ def ensure_default_teams(ctx: Context) -> None:
 def form(session: Session, item: WorkItem) -> dict[str, Any] | None:
     if item.kind == duplicates.KIND:
         return duplicates.form(session, item)
-    return intake.FORMS.get(item.kind)
+    form = intake.FORMS.get(item.kind)
+    flag = (item.data or {}).get("flag") if item.kind == intake.REVIEW else None
+    if form is not None and isinstance(flag, dict) and flag.get("message"):  # the evidence, where it is decided
+        return {**form, "description": f"{flag['message']} {form['description']}"}
+    return form
 
 
 def prepare(ctx: Context, item: WorkItem, data: dict[str, Any], actor: str) -> dict[str, Any]:

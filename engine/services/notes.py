@@ -101,8 +101,11 @@ def customer(ctx: Context, who: Principal, party_id: int, limit: int = 100) -> d
                                .where(Case.party_id == party_id).order_by(Case.id.desc()).limit(limit)).all()
         tasks = _open_tasks(session, [c.id for c, _ in rows])
         case_rows = [_case_row(c, waiting, tasks.get(c.id, [])) for c, waiting in rows]
+        merged_from = [{"id": pid, "name": name} for pid, name in session.execute(
+            select(Party.id, Party.name).where(Party.merged_into_id == party_id).order_by(Party.id))]
         return {"id": party.id, "name": party.name, "email": party.email, "phone": display_phone(party.phone),
-                "identifiers": identifiers, "cases": case_rows, "merged_into": party.merged_into_id}
+                "identifiers": identifiers, "cases": case_rows, "merged_into": party.merged_into_id,
+                "merged_from": merged_from}
 
 
 def _open_tasks(session: Any, case_ids: list[int]) -> dict[int, list[dict[str, Any]]]:

@@ -87,6 +87,8 @@ def test_flags_use_the_right_fields_resolve_on_newer_evidence_and_hold_the_decis
     assert {(f["kind"], f["status"]) for f in case["flags"]} == {("income_mismatch", "resolved"), ("name_mismatch", "open")}
     assert case["waiting_for"] == ["documents_received"]
     [review] = [i for i in api.get("/api/v1/work-items?queue=document_intake").json["items"] if i["kind"] == "review_flag"]
+    form = api.get(f"/api/v1/work-items/{review['id']}").json["form"]
+    assert form["description"].startswith("The name on the identity document (LINDGREN PER) is not the customer's")
     assert api.post(f"/api/v1/work-items/{review['id']}/claim").status_code == 200
     bad = api.post(f"/api/v1/work-items/{review['id']}/complete", json={"data": {"decision": "clear"}})
     assert bad.status_code == 422 and bad.json["error"]["details"] == {"reason": "is required"}

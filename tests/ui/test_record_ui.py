@@ -84,3 +84,25 @@ def test_the_desk_registers_a_walk_in_customer_once(ui: UiClient, ctx, people) -
                                                              "description": "Bag lost", "claimed_amount": 100,
                                                              "currency": "EUR"}), "desk")
     assert created.headers["Location"].endswith(f"/{view['customer']['id']}")
+
+
+def test_a_person_merges_a_possible_duplicate_and_undoes_it_from_the_customer_page(ui: UiClient, ctx, people) -> None:
+    auth.ensure_user(ctx, "rita", ["backoffice"], password="correct horse battery", team="Customer records")
+    auth.set_team_queues(ctx, "Customer records", ["customer_records"])
+    original = open_claim(ctx, name="Pia Lindqvist")  # pia@example.com
+    conflict = open_claim(ctx, name="Pia Lindgren-Berg")  # the same e-mail (pia@...), another name
+    pia = cases.get_case(ctx, original)["customer"]["id"]
+    other = cases.get_case(ctx, conflict)["customer"]["id"]
+    assert other != pia
+    [item] = work.list_work_items(ctx, work.WorkFilter(queue="customer_records"))
+    ui.login("rita")
+    html = ui.get(f"/cases/{conflict}").get_data(as_text=True)
+    assert "Possible duplicate customer" in html and "Pia Lindqvist" in html
+    ui.post(f"/work/items/{item['id']}/claim")
+    done = ui.post(f"/work/items/{item['id']}/complete", {"decision": "merge", "reason": "Same passport number"})
+    assert done.status_code == 303
+    page = ui.get(f"/desk/customers/{pia}").get_data(as_text=True)
+    assert conflict in page and "Merged with Pia Lindgren-Berg" in page
+    undone = ui.post(f"/desk/customers/{other}/unmerge", {"reason": "Two people after all"})
+    assert undone.status_code == 303 and undone.headers["Location"] == f"/desk/customers/{other}"
+    assert conflict not in ui.get(f"/desk/customers/{pia}").get_data(as_text=True)

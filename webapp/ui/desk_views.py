@@ -7,7 +7,7 @@ from typing import Any
 from flask import flash, redirect, request, url_for
 
 from engine.errors import DocumentTooLarge, ValidationFailed
-from engine.services import cases, customers, documents, notes
+from engine.services import cases, customers, documents, duplicates, notes
 from engine.services.parties import Customer
 from webapp.ui import forms
 from webapp.ui.base import bp, is_htmx, render
@@ -58,6 +58,19 @@ def register_customer() -> Any:
     else:
         flash(f"{found['name']} is already a customer: here are their cases.", "info")
     return redirect(url_for("ui.customer_page", party_id=found["id"]), code=303)
+
+
+@bp.post("/desk/customers/<int:party_id>/unmerge", endpoint="unmerge_customer")
+@page("work.complete")
+def unmerge_customer(party_id: int) -> Any:
+    """Undo a merge: the customer's own cases, identifiers and interactions go back to them."""
+    try:
+        undone = duplicates.undo_merge(ctx(), user(), party_id, request.form.get("reason", ""))
+    except ValidationFailed as err:
+        flash(f"The merge was not undone: {err.message}.", "error")
+        return redirect(url_for("ui.desk"), code=303)
+    flash("The merge is undone: each customer has their own cases again.", "success")
+    return redirect(url_for("ui.customer_page", party_id=undone["from"]), code=303)
 
 
 @bp.get("/desk/customers/<int:party_id>", endpoint="customer_page")
