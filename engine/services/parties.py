@@ -27,7 +27,7 @@ from datetime import datetime
 import phonenumbers
 from anyascii import anyascii
 from rapidfuzz import fuzz
-from sqlalchemy import bindparam, select, tuple_
+from sqlalchemy import Connection, bindparam, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -193,7 +193,7 @@ def _stored_phone(phone: str | None, region: str) -> str | None:
     return (e164(phone, region) or phone.strip()[:40]) if phone else None
 
 
-def _register(conn, customer: Customer, now: datetime, region: str, given: list[tuple[str, str]],  # type: ignore[no-untyped-def]
+def _register(conn: Connection, customer: Customer, now: datetime, region: str, given: list[tuple[str, str]],
               owners: dict[tuple[str, str], int], suspects: tuple[int, ...], reasons: tuple[str, ...]) -> Resolution:
     email = customer.email.strip() if customer.email else None
     phone = _stored_phone(customer.phone, region)
@@ -204,7 +204,7 @@ def _register(conn, customer: Customer, now: datetime, region: str, given: list[
                       suspects=suspects, reasons=reasons)
 
 
-def _add_identifiers(conn, party_id: int, new: list[tuple[str, str]]) -> None:  # type: ignore[no-untyped-def]
+def _add_identifiers(conn: Connection, party_id: int, new: list[tuple[str, str]]) -> None:
     if new:  # a race on one of them raises IntegrityError: the caller's savepoint resolves again
         conn.execute(_IDENTIFIERS.insert(), [dict(party_id=party_id, kind=k, value=v) for k, v in new])
 

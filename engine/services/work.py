@@ -185,11 +185,12 @@ def complete(ctx: Context, item_id: int, data: dict[str, Any], who: Principal, a
     it is not the caller's conflict; a second completion of the *same item* is a 409.
     """
     who.require("work.complete")
-    with ctx.read() as session:
-        item, _case = _load(session, item_id)
-    if item.kind != "task" and item.state in OPEN_STATES:
-        policy.require_complete(who, item)
-        data = builtin.prepare(ctx, item, data, who.username)
+    if data.get("action") == "new_case":  # a document that starts a case: opened before the completion commits
+        with ctx.read() as session:
+            item, _case = _load(session, item_id)
+        if item.kind != "task" and item.state in OPEN_STATES:
+            policy.require_complete(who, item)
+            data = builtin.prepare(ctx, item, data, who.username)
     for attempt in range(attempts):
         try:
             return _complete_once(ctx, item_id, data, who)
