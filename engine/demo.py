@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from engine.clock import Clock
 from engine.context import Context
+from engine.demo_documents import add_inbox_letter, add_possible_duplicate, attach_case_documents
 from engine.demo_loans import LOAN_DEMO
 from engine.demo_onboarding import ONBOARDING_DEMO
 from engine.demo_playback import DemoUser, ProcessDemo, Step, at, do_task, log_call, open_case, play, send_message
@@ -28,6 +29,7 @@ from engine.demo_playback import set_up_people
 from engine.errors import CaseworksError
 from engine.models import Case, User
 from engine.services import auth
+from engine.services.builtin import DEFAULT_TEAMS
 
 CASE_TYPE = "claim"
 PASSWORD_ALPHABET = string.ascii_letters + string.digits  # no "-": a password must not read as a CLI option
@@ -39,12 +41,14 @@ DEMO_USERS = (
     DemoUser("lead", "backoffice", "Tom Lead (team lead)", "Team leads"),
     DemoUser("manager", "backoffice", "Maria Manager (claims manager)", "Claims managers"),
     DemoUser("desk", "frontoffice", "Fiona Desk (front office)"),
+    DemoUser("intake", "backoffice", "Ivan Intake (document intake)", "Document intake"),
     DemoUser("upstream", "integration", "Policy system (integration)"),
 )
 TEAM_QUEUES = {
     "Claims triage": ["claims_triage"],
     "Team leads": ["team_leads", "claims_triage"],
     "Claims managers": ["claims_managers"],
+    **DEFAULT_TEAMS,  # document intake and possible duplicate customers
 }
 REQUIRED = {"motor": "repair_estimate", "property": "invoice", "travel": "receipt", "health": "medical_invoice"}
 DESCRIPTIONS = {
@@ -173,8 +177,12 @@ def load_demo(ctx: Context, clock: Clock | None = None) -> dict[str, Any]:
     tokens = {u["username"]: auth.create_token(ctx, u["username"], u["role"], name="demo") for u in users}
     by_type = play(ctx, (clock or ctx.clock).now(), demos)
     references = [ref for refs in by_type.values() for ref in refs]
+    documents = attach_case_documents(ctx, references)  # a real document behind every checklist tick
+    letter = add_inbox_letter(ctx)  # for the document intake team to route
+    duplicate = add_possible_duplicate(ctx, by_type[CASE_TYPE][0])  # a customer pair for a person to decide on
     return {"skipped": False, "users": users, "tokens": tokens, "cases": references, "by_type": by_type,
-            "by_status": _count_by_status(ctx, references)}
+            "by_status": _count_by_status(ctx, references), "documents": documents, "inbox_document": letter,
+            "duplicate_case": duplicate}
 
 
 def print_credentials(result: dict[str, Any], out: TextIO | None = None) -> None:

@@ -81,6 +81,7 @@ class Party(Base):
     email: Mapped[str | None] = mapped_column(String(320))
     phone: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime]
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("parties.id"))  # a person merged it (undoable)
     identifiers: Mapped[list["PartyIdentifier"]] = relationship(back_populates="party")
 
 
@@ -274,6 +275,7 @@ class DocumentStatus(str, enum.Enum):
     PROCESSING = "processing"
     INDEXED = "indexed"
     FAILED = "failed"
+    DISCARDED = "discarded"  # a person routed it nowhere, with a reason (kept, never deleted)
 
 
 class Document(Base):
@@ -283,6 +285,7 @@ class Document(Base):
     __table_args__ = (
         Index("ix_documents_case_sha", "case_id", "sha256"),
         Index("ix_documents_status", "status"),
+        Index("uq_documents_dedupe_key", "dedupe_key", unique=True),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     sha256: Mapped[str] = mapped_column(String(64), index=True)
@@ -305,6 +308,9 @@ class Document(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     processed_at: Mapped[datetime | None]
+    # "<case id or inbox>:<sha256>", unique: the same bytes on the same case are one document, even when
+    # uploaded concurrently (NULL for an older copy kept from before the constraint)
+    dedupe_key: Mapped[str | None] = mapped_column(String(100))
 
 
 class DocumentPage(Base):

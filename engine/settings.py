@@ -38,6 +38,7 @@ class Settings:
     s3_bucket: str = "caseworks"
     s3_region: str = ""
     node_modules: Path | None = None  # the front-end libraries; None: the repository's node_modules
+    default_phone_region: str = "GB"  # ISO country whose national phone numbers need no +code (07700 900104)
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -88,6 +89,7 @@ class Settings:
             s3_bucket=env.get("CASEWORKS_S3_BUCKET", "caseworks"),
             s3_region=env.get("CASEWORKS_S3_REGION", ""),
             node_modules=Path(env["CASEWORKS_NODE_MODULES"]) if env.get("CASEWORKS_NODE_MODULES") else None,
+            default_phone_region=env.get("CASEWORKS_PHONE_REGION", "GB").upper(),
             extra={k: v for k, v in env.items() if k.startswith("CASEWORKS_")},
         )
 

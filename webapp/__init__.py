@@ -9,7 +9,7 @@ from engine.bootstrap import build
 from engine.context import Context
 from engine.settings import Settings
 from webapp import errors, hardening, ui
-from webapp.api import cases, documents, work_items
+from webapp.api import cases, customers, documents, work_items
 from webapp.openapi import document
 
 MAX_BODY = 2 * 1024 * 1024
@@ -29,6 +29,7 @@ def create_app(settings: Settings | None = None, *, context: Context | None = No
     app.register_blueprint(cases.bp)
     app.register_blueprint(work_items.bp)
     app.register_blueprint(documents.bp)
+    app.register_blueprint(customers.bp)
     ui.register(app, ctx)
     spec = document()
 

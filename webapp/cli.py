@@ -18,6 +18,7 @@ from engine.db import connect, upgrade
 from engine.demo import load_demo, print_credentials
 from engine.errors import CaseworksError
 from engine.services.auth import create_token, deactivate_user, ensure_user, set_password
+from engine.services.builtin import ensure_default_teams
 from engine.services.scheduler import BackgroundWorker, run_job
 from engine.settings import Settings
 from webapp import server
@@ -65,6 +66,8 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     db = connect(settings)
     upgrade(db)
+    db.dispose()
+    ensure_default_teams(_context(args))  # someone works document intake and duplicate customers by default
     print(f"database at {settings.effective_database_url.split('@')[-1]} is up to date")
     return 0
 

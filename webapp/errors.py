@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, jsonify
-from werkzeug.exceptions import HTTPException
+from flask import Flask, Response, jsonify, request
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.routing import IntegerConverter
 
 from engine import errors as e
 
@@ -43,7 +44,46 @@ def status_for(err: e.CaseworksError) -> int:
     return 500
 
 
+class BoundedInt(IntegerConverter):
+    """``<int:...>`` in a path matches only ids a database column can hold: a larger one is a 404, not a 500."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
+def _has_nul() -> str | None:
+    """Where a NUL character came in (no database stores one in text), or None."""
+    if "\x00" in request.path:
+        return "path"
+    for name, value in request.args.items(multi=True):
+        if "\x00" in name or "\x00" in value:
+            return name
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        for name, value in request.form.items(multi=True):
+            if "\x00" in name or "\x00" in value:
+                return name
+    return None
+
+
 def install(app: Flask) -> None:
+    app.url_map.converters["int"] = BoundedInt
+
+    @app.before_request
+    def _refuse_nul() -> Response | None:
+        where = _has_nul()
+        if where is None:
+            return None
+        return error_response(422, e.ValidationFailed.code, "the request contains a NUL character",
+                              {where: "must not contain a NUL character"})
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def _too_large(err: RequestEntityTooLarge) -> Response:
+        limit = app.config.get("MAX_CONTENT_LENGTH") or 0
+        return error_response(413, "request_too_large",
+                              f"the request is larger than the limit of {limit / (1024 * 1024):.0f} MB; "
+                              f"send a smaller file", {"limit_bytes": limit})
+
     @app.errorhandler(e.CaseworksError)
     def _domain(err: e.CaseworksError) -> Response:
         response = error_response(status_for(err), err.code, err.message, err.details)

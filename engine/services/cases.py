@@ -30,7 +30,8 @@ from engine.services.instances import (
     run_and_apply,
 )
 from engine.services.checklist import checklist_of
-from engine.services.parties import Customer, resolve_party
+from engine.services import duplicates
+from engine.services.parties import Customer, display_phone, resolve_party
 from engine.validation import schema_errors
 
 CHANNELS = ("web", "app", "phone", "email", "chat", "branch", "post", "api")
@@ -59,8 +60,9 @@ def open_case(ctx: Context, cmd: OpenCase, actor: str) -> tuple[dict[str, Any], 
     Returns the case view and whether it was created now (False: an idempotent replay of an earlier request).
     """
     digest = request_hash(cmd)
-    if cmd.idempotency_key:
-        existing = _replay(ctx, cmd.idempotency_key, digest)
+    scoped_key = scope_key(actor, cmd.idempotency_key) if cmd.idempotency_key else None
+    if scoped_key:
+        existing = _replay(ctx, scoped_key, digest)
         if existing is not None:
             return existing, False
     definition = ctx.processes.current(cmd.case_type)
@@ -69,24 +71,33 @@ def open_case(ctx: Context, cmd: OpenCase, actor: str) -> tuple[dict[str, Any], 
     try:
         with ctx.write() as session:
             now = ctx.clock.now()
-            party = resolve_party(session, cmd.customer, now)
+            resolution = resolve_party(session, cmd.customer, now, ctx.settings.default_phone_region)
+            party = resolution.party
             reference = _next_reference(session, definition.reference_prefix, now)
             snapshot = ctx.runtime.start(parsed, cmd.data, {"reference": reference, "case_type": cmd.case_type,
                                                             "party_id": party.id})
             case_row = dict(reference=reference, case_type=cmd.case_type, party_id=party.id, channel=cmd.channel,
-                            priority=cmd.priority, idempotency_key=cmd.idempotency_key, request_hash=digest,
+                            priority=cmd.priority, idempotency_key=scoped_key, request_hash=digest,
                             created_at=now)
             case_id, items = insert_case(ctx, session, case_row, ctx.processes.version_id(definition), snapshot, actor,
                                          {"channel": cmd.channel, "case_type": cmd.case_type,
                                           "process_version": definition.version[:12]}, party)
+            if resolution.suspects:
+                duplicates.open_item(session, case_id, resolution, now)
             view = _new_case_view(case_row, party, snapshot, items, now)
         return view, True
     except IntegrityError:
-        if cmd.idempotency_key:  # a concurrent request with the same key won the race
-            existing = _replay(ctx, cmd.idempotency_key, digest)
+        if scoped_key:  # a concurrent request with the same key won the race
+            existing = _replay(ctx, scoped_key, digest)
             if existing is not None:
                 return existing, False
         raise
+
+
+def scope_key(actor: str, key: str) -> str:
+    """An Idempotency-Key belongs to the client that sent it: stored as a hash of (user, key), so one client
+    replaying another's key opens its own case instead of reading the other's."""
+    return hashlib.sha256(f"{actor}\n{key}".encode()).hexdigest()
 
 
 def _new_case_view(row: dict[str, Any], party: Any, snapshot: Any, items: list[dict[str, Any]],
@@ -161,16 +172,16 @@ def case_view(session: Session, case: Any, *, instance: Any = None, tasks: list[
         "outcome": case.outcome,
         "priority": case.priority,
         "channel": case.channel,
-        "customer": {"id": party.id, "name": party.name, "email": party.email, "phone": party.phone},
+        "customer": {"id": party.id, "name": party.name, "email": party.email, "phone": display_phone(party.phone)},
         "data": case.data,
         "open_tasks": [{"id": t.id, "name": t.name, "title": t.title, "queue": t.queue,
                         "assignee": username(session, t.assignee_id),
                         "due_at": iso(t.due_at), "state": t.state} for t in tasks],
         "waiting_for": list(instance.waiting_messages or []) if instance else [],
         "documents": docs,
-        "checklist": checklist_of(case.data or {}, [d["doc_type"] for d in docs
+        "checklist": checklist_of(case.data or {}, [(d["sha256"], d["doc_type"]) for d in docs
                                                     if d["status"] == "indexed" and d["confident"]]),
-        "flags": [flag for d in docs for flag in d["flags"]],
+        "flags": [{**flag, "status": flag.get("status", "open")} for d in docs for flag in d["flags"]],
         "incident": instance.incident if instance else None,
         "sla_due_at": iso(case.sla_due_at),
         "created_at": iso(case.created_at),
@@ -181,7 +192,7 @@ def case_view(session: Session, case: Any, *, instance: Any = None, tasks: list[
 
 def _documents(session: Session, case_id: int) -> list[dict[str, Any]]:
     rows = session.scalars(select(Document).where(Document.case_id == case_id).order_by(Document.id))
-    return [{"id": d.id, "filename": d.filename, "status": d.status, "doc_type": d.doc_type,
+    return [{"id": d.id, "filename": d.filename, "status": d.status, "doc_type": d.doc_type, "sha256": d.sha256,
              "confident": d.confident, "flags": d.flags, "error": d.error} for d in rows]
 
 
@@ -211,9 +222,12 @@ def encode_cursor(case_id: int) -> str:
 
 def decode_cursor(cursor: str) -> int:
     try:
-        return int(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode())
+        value = int(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode())
     except (ValueError, UnicodeDecodeError) as err:
         raise ValidationFailed("invalid cursor", details={"cursor": "use next_cursor from a previous page"}) from err
+    if not 0 < value < 2**63:
+        raise ValidationFailed("invalid cursor", details={"cursor": "use next_cursor from a previous page"})
+    return value
 
 
 def list_cases(ctx: Context, f: CaseFilter) -> dict[str, Any]:
@@ -236,9 +250,12 @@ def list_cases(ctx: Context, f: CaseFilter) -> dict[str, Any]:
 
 def _party_id(customer: str) -> int:
     try:
-        return int(customer)
+        value = int(customer)
     except ValueError as err:
         raise ValidationFailed("invalid customer filter", details={"customer": "must be a customer id"}) from err
+    if not 0 < value < 2**63:
+        raise ValidationFailed("invalid customer filter", details={"customer": "no customer has this id"})
+    return value
 
 
 def _case_summary(case: Case) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from capture import CaptureError, CaptureResult, LimitExceeded, PageNotFound, precheck, render_page_isolated
@@ -48,16 +49,21 @@ def upload(ctx: Context, up: Upload, actor: str) -> tuple[dict[str, Any], bool]:
     with ctx.write() as session:
         case = load_case(session, up.reference) if up.reference else None
         case_id = case.id if case else None
-        duplicate = session.scalar(select(Document).where(
-            Document.sha256 == key, Document.case_id.is_(None) if case_id is None else Document.case_id == case_id))
+        dedupe_key = f"{case_id if case_id is not None else 'inbox'}:{key}"
+        duplicate = session.scalar(select(Document).where(Document.dedupe_key == dedupe_key))
         if duplicate is not None:
             return document_view(session, duplicate), False
         now = ctx.clock.now()
         doc = Document(sha256=key, case_id=case_id, filename=_safe_name(up.filename), media_type=media_type,
                        size=len(up.data), channel=up.channel, uploaded_by=actor, status=DocumentStatus.QUEUED.value,
-                       fields=[], flags=[], created_at=now, updated_at=now)
-        session.add(doc)
-        session.flush()
+                       fields=[], flags=[], created_at=now, updated_at=now, dedupe_key=dedupe_key)
+        try:
+            with session.begin_nested():  # the unique key decides between concurrent uploads of the same bytes
+                session.add(doc)
+                session.flush()
+        except IntegrityError:
+            return document_view(session, session.scalars(select(Document).where(
+                Document.dedupe_key == dedupe_key)).one()), False
         job = Job(kind=CAPTURE_JOB, payload={"document_id": doc.id}, run_at=now, created_at=now)
         session.add(job)
         add_event(session, case_id, "document_received", actor,
@@ -86,7 +92,7 @@ def document_view(session: Session, doc: Document, reference: str | None = None)
 
 
 def _load(session: Session, document_id: int) -> Document:
-    doc = session.get(Document, document_id)
+    doc = session.get(Document, document_id) if 0 < document_id < 2**63 else None
     if doc is None:
         raise NotFound(f"no document {document_id}")
     return doc
@@ -160,25 +166,38 @@ def page_words(ctx: Context, document_id: int, number: int) -> dict[str, Any]:
 
 # -- the capture job ---------------------------------------------------------------------------------------
 def capture_job(ctx: Context, payload: dict[str, Any]) -> None:
-    """Read the document (in a bounded child process), store what was read, then link and act on it."""
+    """Read the document (in a bounded child process), then store what was read together with everything that
+    follows from it (link, checklist, flags, routing items) in one transaction, then send the process message.
+
+    A retried job whose document is already indexed reads nothing again but settles it again (idempotent), so
+    a crash after the commit and before the message loses nothing."""
     document_id = int(payload["document_id"])
     with ctx.write() as session:
         doc = _load(session, document_id)
-        if doc.status == DocumentStatus.INDEXED.value:
-            return  # done before (a retried or duplicated job): exactly once
-        doc.status, doc.updated_at = DocumentStatus.PROCESSING.value, ctx.clock.now()
+        indexed = doc.status in (DocumentStatus.INDEXED.value, DocumentStatus.DISCARDED.value)
+        if not indexed:
+            doc.status, doc.updated_at = DocumentStatus.PROCESSING.value, ctx.clock.now()
         key = doc.sha256
+    if indexed:
+        intake.after_capture(ctx, document_id)
+        return
     result = run_isolated(ctx.blobs.get(key), ctx.capture_limits, ctx.capture_rules)
+    store_result(ctx, document_id, result)
+
+
+def store_result(ctx: Context, document_id: int, result: CaptureResult) -> None:
+    """Store a capture result and settle the document in one transaction; then the process message."""
+    pending = None
     with ctx.write() as session:
         doc = _load(session, document_id)
         if doc.status == DocumentStatus.INDEXED.value:
             return  # another worker finished it while this one was reading
         if result.ok:
             _store(ctx, session, doc, result)
+            pending = intake.settle(ctx, session, doc)
         else:
             _fail(ctx, session, doc, result)
-    if result.ok:
-        intake.after_capture(ctx, document_id)
+    intake.deliver(ctx, pending)
 
 
 def _store(ctx: Context, session: Session, doc: Document, result: CaptureResult) -> None:

@@ -17,25 +17,31 @@ from engine import search
 from engine.services.auth import Principal
 from engine.errors import ValidationFailed
 from engine.services.instances import OPEN_STATES, add_event, load_case
-from engine.services.parties import IDENTIFIER_KINDS, identifier_match, normalize
+from engine.services.parties import IDENTIFIER_KINDS, display_phone, identifier_match, normalize
 
 REFERENCE = re.compile(r"^[A-Za-z]{3}-\d{4}-\d{6}$")
-PHONE = re.compile(r"^\+?[\d\s\-().\/]{6,}$")
+POLICY = re.compile(r"^[A-Za-z]{2,4}-?\d{5,10}$")
+PHONE = re.compile(r"^[+\d\s\-().\/]{6,}$")
 
 
-def identifier_candidates(query: str) -> list[tuple[str, str]]:
-    """(kind, normalized value) pairs the query could be: an e-mail, a phone number (with or without the
-    leading +), or a policy, account, national or external id."""
+def identifier_candidates(query: str, region: str = "") -> list[tuple[str, str]]:
+    """(kind, normalized value) pairs the query could be: an e-mail, a phone number in any common format
+    (national or international, normalised to E.164 as stored), or a policy, account, national or external id."""
     q = query.strip()
     if not q:
         return []
     if "@" in q:
-        return [("email", normalize("email", q))]
+        email = normalize("email", q)
+        return [("email", email)] if email else []
     found: list[tuple[str, str]] = []
     if PHONE.match(q) and sum(c.isdigit() for c in q) >= 6:
-        phone = normalize("phone", q)
-        found += [("phone", phone), ("phone", phone.lstrip("+")), ("phone", "+" + phone.lstrip("+"))]
-    found += [(kind, normalize(kind, q)) for kind in IDENTIFIER_KINDS if kind not in ("email", "phone")]
+        phone = normalize("phone", q, region) or normalize("phone", "+" + q.lstrip("+"), region)
+        if phone:
+            found.append(("phone", phone))
+    for kind in IDENTIFIER_KINDS:
+        value = normalize(kind, q, region) if kind not in ("email", "phone") else None
+        if value:
+            found.append((kind, value))
     return list(dict.fromkeys(found))
 
 
@@ -55,12 +61,16 @@ def find_customers(ctx: Context, who: Principal, query: str, limit: int = 20) ->
         if REFERENCE.match(query):
             for pid in session.scalars(select(Case.party_id).where(Case.reference == query.upper())):
                 matched.setdefault(pid, "case reference")
-        candidates = identifier_candidates(query)
+        candidates = identifier_candidates(query, ctx.settings.default_phone_region)
         if candidates:
             rows = session.execute(select(PartyIdentifier.party_id, PartyIdentifier.kind).where(
                 identifier_match(candidates)))
             for pid, kind in rows:
                 matched.setdefault(pid, kind.replace("_", " "))
+        for number in {query, query.upper()} if POLICY.match(query) and not matched else ():
+            for pid in session.scalars(select(Case.party_id).where(  # policy numbers kept only in case data
+                    Case.data["policy_number"].as_string() == number).limit(limit)):
+                matched.setdefault(pid, "policy number")
         if not matched:
             _add_hits(session, matched, search.search(session, query, limit * 2, titles_only=True), "name", limit)
             if len(matched) < limit:
@@ -87,7 +97,7 @@ def _customer_rows(session: Any, matched: dict[int, str]) -> list[dict[str, Any]
                                   func.coalesce(open_cases, 0).label("open_cases"))
                            .outerjoin(Case, Case.party_id == Party.id).where(Party.id.in_(matched))
                            .group_by(Party.id))
-    by_id = {r.id: {**r._mapping, "matched_by": matched[r.id]} for r in rows}
+    by_id = {r.id: {**r._mapping, "phone": display_phone(r.phone), "matched_by": matched[r.id]} for r in rows}
     return [by_id[pid] for pid in matched if pid in by_id]
 
 
@@ -96,7 +106,7 @@ def customer(ctx: Context, who: Principal, party_id: int, limit: int = 100) -> d
     waits for and from whom (our open tasks, or a message from the customer or a third party)."""
     who.require("case.read")
     with ctx.read() as session:
-        party = session.get(Party, party_id)
+        party = session.get(Party, party_id) if 0 < party_id < 2**63 else None
         if party is None:
             raise NotFound(f"no customer {party_id}")
         identifiers = [(i.kind, i.value) for i in party.identifiers]
@@ -105,8 +115,11 @@ def customer(ctx: Context, who: Principal, party_id: int, limit: int = 100) -> d
                                .where(Case.party_id == party_id).order_by(Case.id.desc()).limit(limit)).all()
         tasks = _open_tasks(session, [c.id for c, _ in rows])
         case_rows = [_case_row(c, waiting, tasks.get(c.id, [])) for c, waiting in rows]
-        return {"id": party.id, "name": party.name, "email": party.email, "phone": party.phone,
-                "identifiers": identifiers, "cases": case_rows}
+        merged_from = [{"id": pid, "name": name} for pid, name in session.execute(
+            select(Party.id, Party.name).where(Party.merged_into_id == party_id).order_by(Party.id))]
+        return {"id": party.id, "name": party.name, "email": party.email, "phone": display_phone(party.phone),
+                "identifiers": identifiers, "cases": case_rows, "merged_into": party.merged_into_id,
+                "merged_from": merged_from}
 
 
 def _open_tasks(session: Any, case_ids: list[int]) -> dict[int, list[dict[str, Any]]]:

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
+from engine import policy
 from engine.context import Context
 from engine.errors import (
     ConcurrentUpdate,
@@ -17,7 +18,7 @@ from engine.errors import (
     WorkItemNotFound,
 )
 from engine.models import Case, User, WorkItem, WorkItemState
-from engine.services import intake, work_pages
+from engine.services import builtin, intake, work_pages
 from engine.services.auth import Principal
 from engine.services.cases import iso, username, validate_form
 from engine.services.instances import OPEN_STATES, Loaded, add_event, load_instance, run_and_apply
@@ -53,14 +54,22 @@ def item_view(item: WorkItem, case: Case | None, assignee: str | None, form: dic
     return view
 
 
-def list_work_items(ctx: Context, f: WorkFilter) -> list[dict[str, Any]]:
-    return work_items_page(ctx, f)["items"]
+def list_work_items(ctx: Context, f: WorkFilter, who: Principal | None = None) -> list[dict[str, Any]]:
+    return work_items_page(ctx, f, who)["items"]
 
 
-def work_items_page(ctx: Context, f: WorkFilter, queues: tuple[str, ...] | None = None) -> dict[str, Any]:
+def work_items_page(ctx: Context, f: WorkFilter, who: Principal | None = None) -> dict[str, Any]:
     """Work items by due date (undated last), then priority, keyset-paginated: ``next_cursor`` continues.
 
-    ``queues`` limits the answer to the queues the caller may see (None: every queue)."""
+    With a user, only items in queues the user may work (``engine.policy``). Asking for a queue the user may
+    not see is a 403, not an empty list, so nobody mistakes it for no work."""
+    queues: tuple[str, ...] | None = None
+    if who is not None:
+        who.require("work.read")
+        if f.queue and not policy.may_work_queue(who, f.queue):
+            raise PermissionDenied(f"the '{f.queue}' queue is not one of your team's queues "
+                                   f"({', '.join(who.team_queues)})", details={"queue": f.queue})
+        queues = policy.allowed_queues(who)
     with ctx.read() as session:
         query = _item_query(ctx, session, f, queues)
         if query is None:
@@ -102,6 +111,8 @@ def _list_view(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _load(session: Session, item_id: int) -> tuple[WorkItem, Case | None]:
+    if not 0 < item_id < 2**63:
+        raise WorkItemNotFound(f"no work item {item_id}")
     row = session.execute(select(WorkItem, Case).outerjoin(Case, Case.id == WorkItem.case_id)
                           .options(joinedload(Case.party, innerjoin=False))
                           .where(WorkItem.id == item_id)).first()
@@ -110,19 +121,21 @@ def _load(session: Session, item_id: int) -> tuple[WorkItem, Case | None]:
     return row[0], row[1]
 
 
-def get_work_item(ctx: Context, item_id: int) -> dict[str, Any]:
+def get_work_item(ctx: Context, item_id: int, who: Principal | None = None) -> dict[str, Any]:
+    """One item with its form; with a user, only one in a queue the user may work (403 otherwise)."""
     with ctx.read() as session:
         item, case = _load(session, item_id)
+        if who is not None:
+            policy.require_read(who, item)
         return item_view(item, case, username(session, item.assignee_id), _form(ctx, session, item, case),
                          include_form=True)
 
 
 def _form(ctx: Context, session: Session, item: WorkItem, case: Case | None,
           loaded: Loaded | None = None) -> dict[str, Any] | None:
-    """A BPMN task's form comes from its process version; document intake items have built-in forms."""
-    if item.kind != "task":
-        return intake.FORMS[item.kind]
-    assert case is not None
+    """A BPMN task's form comes from its process version; intake, duplicate and flag items have built-in forms."""
+    if item.kind != "task" or case is None:
+        return builtin.form(session, item)
     return (loaded or load_instance(ctx, session, case)).definition.form(item.name, item.form_file)
 
 
@@ -141,17 +154,6 @@ def check_four_eyes(session: Session, item: WorkItem, who: Principal) -> None:
             f"'{item.separate_from}' on this case")
 
 
-def _check_queue(item: WorkItem, who: Principal) -> None:
-    """A back-office user in a team works that team's queues only (a sanctions hit is for compliance).
-
-    Admins and integrations act across queues; a user in no team (a small installation) works any queue."""
-    if not who.team_queues or {"admin", "integration"} & set(who.roles):
-        return
-    if item.queue not in who.team_queues:
-        raise PermissionDenied(f"'{item.title}' is in queue '{item.queue}', which is not one of your team's "
-                               f"queues ({', '.join(who.team_queues)})")
-
-
 def _explain_conflict(session: Session, item_id: int, who: Principal) -> Exception:
     item, _case = _load(session, item_id)
     if item.state in (COMPLETED, WorkItemState.CANCELLED.value):
@@ -165,7 +167,7 @@ def claim(ctx: Context, item_id: int, who: Principal) -> dict[str, Any]:
     who.require("work.claim")
     with ctx.write() as session:
         item, case = _load(session, item_id)
-        _check_queue(item, who)
+        policy.require_claim(who, item)
         check_four_eyes(session, item, who)
         now = ctx.clock.now()
         result = session.execute(
@@ -175,7 +177,8 @@ def claim(ctx: Context, item_id: int, who: Principal) -> dict[str, Any]:
             .execution_options(synchronize_session=False))
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise _explain_conflict(session, item_id, who)
-        add_event(session, case.id, "work_item_claimed", who.username, {"work_item": item_id, "title": item.title}, now)
+        add_event(session, item.case_id, "work_item_claimed", who.username, {"work_item": item_id, "title": item.title},
+                  now)
         return {**item_view(item, case, who.username), "state": CLAIMED, "claimed_at": iso(now)}
 
 
@@ -183,6 +186,7 @@ def release(ctx: Context, item_id: int, who: Principal) -> dict[str, Any]:
     who.require("work.claim")
     with ctx.write() as session:
         item, case = _load(session, item_id)
+        policy.require_read(who, item)
         if item.state != CLAIMED:
             raise _explain_conflict(session, item_id, who) if item.state != READY else StaleWorkItem(
                 f"work item {item_id} is not claimed")
@@ -195,7 +199,7 @@ def release(ctx: Context, item_id: int, who: Principal) -> dict[str, Any]:
                                  .execution_options(synchronize_session=False))
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise _explain_conflict(session, item_id, who)
-        add_event(session, case.id, "work_item_released", who.username, {"work_item": item_id}, now)
+        add_event(session, item.case_id, "work_item_released", who.username, {"work_item": item_id}, now)
         return {**item_view(item, case, None), "state": READY, "claimed_at": None}
 
 
@@ -206,6 +210,12 @@ def complete(ctx: Context, item_id: int, data: dict[str, Any], who: Principal, a
     it is not the caller's conflict; a second completion of the *same item* is a 409.
     """
     who.require("work.complete")
+    if data.get("action") == "new_case":  # a document that starts a case: opened before the completion commits
+        with ctx.read() as session:
+            item, _case = _load(session, item_id)
+        if item.kind != "task" and item.state in OPEN_STATES:
+            policy.require_complete(who, item)
+            data = builtin.prepare(ctx, item, data, who.username)
     for attempt in range(attempts):
         try:
             return _complete_once(ctx, item_id, data, who)
@@ -222,7 +232,7 @@ def _complete_once(ctx: Context, item_id: int, data: dict[str, Any], who: Princi
             raise StaleWorkItem(f"work item {item_id} is already {item.state}", details={"state": item.state})
         if item.state == CLAIMED and item.assignee_id != who.user_id:
             raise _explain_conflict(session, item_id, who)
-        _check_queue(item, who)
+        policy.require_complete(who, item)
         check_four_eyes(session, item, who)
         loaded = load_instance(ctx, session, case) if item.kind == "task" and case is not None else None
         validate_form(_form(ctx, session, item, case, loaded), data)
@@ -236,13 +246,13 @@ def _complete_once(ctx: Context, item_id: int, data: dict[str, Any], who: Princi
         add_event(session, item.case_id, "work_item_completed", who.username,
                   {"work_item": item_id, "task": item.name, "title": item.title, "data": data}, now)
         if item.kind != "task":
-            intake.complete_item(ctx, session, item, data, who.username)
+            builtin.complete(ctx, session, item, data, who.username)
         else:
             assert loaded is not None
             run_and_apply(ctx, session, loaded, who.username,
                           lambda parsed, state, ctx_case: ctx.runtime.complete_task(parsed, state, item.task_id, data,
                                                                                     ctx_case))
         view = {**item_view(item, case, who.username), "state": COMPLETED, "completed_at": iso(now)}
-    if item.kind != "task" and item.document_id is not None:
-        intake.after_capture(ctx, item.document_id)  # carry on as capture would have: link, checklist, message
+    if item.kind != "task":
+        builtin.after_commit(ctx, item)  # e.g. carry on as capture would have: the process message
     return view

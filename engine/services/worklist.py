@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from engine.bpmn.loader import ProcessDefinition
 from engine.bpmn.validate import validate_paths
+from engine import policy
 from engine.context import Context
 from engine.errors import Conflict, NotFound, PermissionDenied, StaleWorkItem, ValidationFailed
 from engine.models import (Case, Event, ProcessInstance, ProcessVersion, SavedFilter, Team, User, WorkItem,
@@ -42,10 +43,8 @@ class WorklistQuery:
 
 
 def allowed_queues(who: Principal) -> tuple[str, ...] | None:
-    """The queues a user works: their team's; a user in no team (a small installation) works every queue (None).
-
-    The one place the worklist asks who may see what, so an authorization policy can take it over."""
-    return tuple(who.team_queues) if who.team_queues else None
+    """The queues a user works (None: every queue), as ``engine.policy`` rules for the API too."""
+    return policy.allowed_queues(who)
 
 
 def view_query(view: str, who: Principal, now: Any, *, queue: str | None = None, sort: str = "due",

@@ -1,7 +1,7 @@
 """worklist indexes: one partial index per view and sort on open work items; finished process state compacted
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-07 04:00:00
 
 Each worklist view (a queue, an assignee, or every queue) sorted by due date or by priority is one index range
@@ -12,7 +12,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '0005'
-down_revision = '0003'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 

@@ -79,7 +79,8 @@ def test_demo_credentials_work(ctx: Context, demo: dict[str, Any]) -> None:
 def test_loading_the_demo_twice_skips_the_second_time(ctx: Context, demo: dict[str, Any]) -> None:
     again = load_demo(ctx)
     assert again["skipped"] and again["cases"] == []
-    assert len(cases.list_cases(ctx, cases.CaseFilter(limit=200))["items"]) == len(demo["cases"])
+    # the stories' cases and the one request that waits for a duplicate-customer decision
+    assert len(cases.list_cases(ctx, cases.CaseFilter(limit=200))["items"]) == len(demo["cases"]) + 1
 
 
 def test_the_credentials_print_for_a_terminal(demo: dict[str, Any]) -> None:
@@ -113,7 +114,7 @@ def test_the_combined_demo_has_cases_of_all_three_types(combined: tuple[Context,
     for case_type in stories:  # every process has cases open, waiting and closed
         assert {v["status"] for v in views if v["case_type"] == case_type} == {"open", "waiting", "closed"}
     listed = cases.list_cases(everything, cases.CaseFilter(limit=200))["items"]
-    assert len(listed) == len(demo["cases"])
+    assert len(listed) == len(demo["cases"]) + 1  # and the request waiting for a duplicate-customer decision
 
 
 def test_the_combined_demo_is_played_in_the_past_with_overdue_work(combined: tuple[Context, dict[str, Any]]) -> None:
@@ -126,7 +127,7 @@ def test_the_combined_demo_is_played_in_the_past_with_overdue_work(combined: tup
     assert any(i["name"] == "assess" for i in overdue)
     assert all(i["due_at"] < now.isoformat() for i in overdue)
     queues = {"claims_triage", "team_leads", "claims_managers", "compliance", "operations", "underwriting",
-              "credit_committee"}
+              "credit_committee", "document_intake", "customer_records"}
     assert queues == {i["queue"] for i in work.list_work_items(everything, work.WorkFilter())}
 
 

@@ -22,10 +22,14 @@ def _customer(body: dict[str, Any], errors: dict[str, str]) -> Customer:
     external_id = field(raw, "external_id", str, sub, required=False)
     email = field(raw, "email", str, sub, required=False)
     phone = field(raw, "phone", str, sub, required=False)
+    numbers = {k: field(raw, k, str, sub, required=False) for k in ("national_id", "policy_number", "account_number")}
     if email is not None and "@" not in email:
         sub["email"] = "must be an e-mail address"
+    for key in ("name", "external_id", "email", "phone", *numbers):
+        if isinstance(raw.get(key), str) and len(raw[key]) > 320:
+            sub[key] = "is too long: at most 320 characters"
     errors.update({f"customer.{k}": v for k, v in sub.items()})
-    return Customer(name=name or "", external_id=external_id, email=email, phone=phone)
+    return Customer(name=name or "", external_id=external_id, email=email, phone=phone, **numbers)
 
 
 @bp.post("/api/v1/cases")

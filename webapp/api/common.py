@@ -1,6 +1,7 @@
 """Request helpers shared by the API modules: auth, JSON bodies, query parameters."""
 from __future__ import annotations
 
+import json
 from functools import wraps
 from typing import Any, Callable, TypeVar
 
@@ -52,12 +53,51 @@ def json_body(required: bool = True) -> dict[str, Any]:
         return {}
     if not request.is_json:
         raise BadRequest("send the body as JSON with 'Content-Type: application/json'")
-    body = request.get_json(silent=True)
-    if body is None:
-        raise BadRequest("the body is not valid JSON")
+    try:
+        body = json.loads(request.get_data(), parse_constant=_no_constant)
+    except NotJson as err:
+        raise ValidationFailed("the body contains a number JSON cannot hold",
+                               details={"body": f"{err} is not a number; send a finite number or null"}) from err
+    except (ValueError, UnicodeDecodeError):
+        raise BadRequest("the body is not valid JSON") from None
     if not isinstance(body, dict):
         raise BadRequest("the body must be a JSON object")
+    check_clean(body)
     return body
+
+
+class NotJson(ValueError):
+    pass
+
+
+def _no_constant(name: str) -> Any:
+    """NaN and Infinity are not JSON: Python reads them, and the database would store what it cannot serve."""
+    raise NotJson(name)
+
+
+MAX_INT = 2**63 - 1  # the widest integer column; JSON integers past it cannot be stored or compared
+
+
+def check_clean(value: Any, path: str = "") -> None:
+    """Refuse (422) a NUL character in any text or key, and an integer no database column can hold."""
+    problem = None
+    if isinstance(value, str) and "\x00" in value:
+        problem = "must not contain a NUL character"
+    elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INT:
+        problem = "is too large a number"
+    elif isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        problem = "must be a finite number"
+    if problem:
+        raise ValidationFailed("the request contains a value that cannot be stored", details={path or "body": problem})
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if "\x00" in str(key):
+                raise ValidationFailed("the request contains a value that cannot be stored",
+                                       details={path or "body": "a field name contains a NUL character"})
+            check_clean(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            check_clean(item, f"{path}[{index}]")
 
 
 def field(body: dict[str, Any], name: str, kind: type | tuple[type, ...], errors: dict[str, str], *,
@@ -69,14 +109,20 @@ def field(body: dict[str, Any], name: str, kind: type | tuple[type, ...], errors
         return default
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         names = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
-        errors[name] = f"must be a {_json_type(names)}"
+        errors[name] = f"must be {_json_type(names)}"
+        return default
+    if kind is int and not -INT32 <= value < INT32:
+        errors[name] = f"must be between {-INT32:,} and {INT32 - 1:,}"
         return default
     return value
 
 
+INT32 = 2**31  # integer columns (priority, counts) are 32-bit
+
+
 def _json_type(py: str) -> str:
-    return {"str": "string", "dict": "object", "int": "integer", "list": "array", "bool": "boolean",
-            "int/float": "number"}.get(py, py)
+    return {"str": "text", "dict": "an object", "int": "a whole number", "list": "a list", "bool": "true or false",
+            "int/float": "a number"}.get(py, f"a {py}")
 
 
 def int_arg(name: str, default: int, lo: int = 1, hi: int = 500) -> int:

@@ -24,13 +24,13 @@ def list_items() -> Response:
     f = work.WorkFilter(queue=request.args.get("queue"), assignee=assignee, state=state,
                         overdue=bool_arg("overdue"), case_reference=request.args.get("case"),
                         limit=int_arg("limit", 100, 1, 500), cursor=request.args.get("cursor") or None)
-    return jsonify(work.work_items_page(ctx(), f))
+    return jsonify(work.work_items_page(ctx(), f, principal()))
 
 
 @bp.get("/api/v1/work-items/<int:item_id>")
 @requires("work.read")
 def get_item(item_id: int) -> Response:
-    return jsonify(work.get_work_item(ctx(), item_id))
+    return jsonify(work.get_work_item(ctx(), item_id, principal()))
 
 
 @bp.post("/api/v1/work-items/<int:item_id>/claim")

@@ -7,9 +7,10 @@ from typing import Any
 
 from flask import url_for
 
+from engine import policy
 from engine.errors import NotFound
 from engine.services import cases, documents, notes, work, worklist
-from webapp.ui import assets, forms
+from webapp.ui import assets, case_data, forms
 from webapp.ui.base import render
 from webapp.ui.security import ctx, user
 
@@ -32,8 +33,7 @@ def task_panel(item: dict[str, Any], state: TaskState | None = None) -> dict[str
     who = user()
     values, errors, message = (state or {}).get(item["id"], ({}, {}, ""))
     values = {k: (v[0] if isinstance(v, list) and len(v) == 1 else v) for k, v in values.items()}
-    other_team = bool(who.team_queues) and item["queue"] not in who.team_queues and \
-        not {"admin", "integration"} & set(who.roles)
+    other_team = not policy.may_work_queue(who, item["queue"])  # the same rule the API applies
     mine = item["assignee"] == who.username
     can_reassign = item["state"] in ("ready", "claimed") and worklist.can_reassign(who, item["queue"])
     return {
@@ -48,6 +48,15 @@ def task_panel(item: dict[str, Any], state: TaskState | None = None) -> dict[str
         "candidates": [n for n in worklist.reassign_candidates(ctx(), item["queue"]) if n != item["assignee"]]
         if can_reassign else [],
     }
+
+
+def _readable(task: dict[str, Any], reference: str) -> dict[str, Any]:
+    """The item with its form when the user may read it (``engine.policy``); else only what the case page
+    already says about it (title, queue, who holds it), never its form or data."""
+    who = user()
+    if policy.may_work_queue(who, task["queue"]):
+        return work.get_work_item(ctx(), task["id"], who)
+    return {**task, "case_reference": reference, "priority": 0, "form": None, "data": None}
 
 
 def _documents(view: dict[str, Any]) -> list[dict[str, Any]]:
@@ -100,10 +109,10 @@ def render_case(reference: str, state: TaskState | None = None, status: int = 20
     who = user()
     panels = []
     if who.can("work.read") or who.can("work.complete"):
-        panels = [task_panel(work.get_work_item(ctx(), t["id"]), state) for t in view["open_tasks"]]
+        panels = [task_panel(_readable(t, reference), state) for t in view["open_tasks"]]
     others = [c for c in notes.customer(ctx(), who, view["customer"]["id"])["cases"] if c["reference"] != reference]
     return render("ui/case.html", status, case=view, panels=panels, docs=documents_state(reference, pages, view),
-                  other_cases=others,
+                  other_cases=others, data=case_data.rows(ctx().processes.current(view["case_type"]), view["data"]),
                   timeline=cases.timeline(ctx(), reference, limit=TIMELINE_LIMIT),
                   diagram=worklist.case_diagram(ctx(), reference),
                   diagram_ready=assets.available("bpmn-js", ctx().settings))

@@ -7,7 +7,7 @@ from typing import Any
 from flask import flash, redirect, request, url_for
 
 from engine.errors import DocumentTooLarge, ValidationFailed
-from engine.services import cases, documents, notes
+from engine.services import cases, customers, documents, duplicates, notes
 from engine.services.parties import Customer
 from webapp.ui import forms
 from webapp.ui.base import bp, is_htmx, render
@@ -32,6 +32,45 @@ def desk() -> Any:
         return redirect(url_for("ui.customer_page", party_id=results[0]["id"]))
     template = "ui/_desk_results.html" if is_htmx() else "ui/desk.html"
     return render(template, query=query, results=results)
+
+
+@bp.get("/desk/customers/new", endpoint="new_customer")
+@page("case.create")
+def new_customer() -> Any:
+    """A walk-in the search did not find: name, e-mail and phone (the search text fills the likely field)."""
+    query = _query()
+    guess = {"email": query} if "@" in query else {"phone": query} if notes.PHONE.match(query or "x") else \
+        {"name": query}
+    return render("ui/new_customer.html", values=guess, errors={})
+
+
+@bp.post("/desk/customers", endpoint="register_customer")
+@page("case.create")
+def register_customer() -> Any:
+    values = {k: request.form.get(k, "").strip()[:320] for k in ("name", "email", "phone")}
+    person = Customer(name=values["name"], email=values["email"] or None, phone=values["phone"] or None)
+    try:
+        found = customers.register_customer(ctx(), user(), person)
+    except ValidationFailed as err:
+        return render("ui/new_customer.html", 422, values=values, errors=err.details or {}, message=err.message)
+    if found["created"]:
+        flash(f"Registered {found['name']} as a new customer.", "success")
+    else:
+        flash(f"{found['name']} is already a customer: here are their cases.", "info")
+    return redirect(url_for("ui.customer_page", party_id=found["id"]), code=303)
+
+
+@bp.post("/desk/customers/<int:party_id>/unmerge", endpoint="unmerge_customer")
+@page("work.complete")
+def unmerge_customer(party_id: int) -> Any:
+    """Undo a merge: the customer's own cases, identifiers and interactions go back to them."""
+    try:
+        undone = duplicates.undo_merge(ctx(), user(), party_id, request.form.get("reason", ""))
+    except ValidationFailed as err:
+        flash(f"The merge was not undone: {err.message}.", "error")
+        return redirect(url_for("ui.desk"), code=303)
+    flash("The merge is undone: each customer has their own cases again.", "success")
+    return redirect(url_for("ui.customer_page", party_id=undone["from"]), code=303)
 
 
 @bp.get("/desk/customers/<int:party_id>", endpoint="customer_page")
@@ -92,7 +131,7 @@ def open_case(party_id: int) -> Any:
     data = forms.parse(_start_schema(case_type), request.form)
     identifiers = dict(customer["identifiers"])
     person = Customer(name=customer["name"], external_id=identifiers.get("external_id"),
-                      email=customer["email"], phone=customer["phone"])
+                      email=customer["email"], phone=customer["phone"], party_id=party_id)
     try:
         view, _created = cases.open_case(ctx(), cases.OpenCase(case_type, person, channel, data), who.username)
     except ValidationFailed as err:

@@ -6,6 +6,8 @@ the browser form and the API can never disagree.
 """
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -119,6 +121,8 @@ def _number(raw: str, integer: bool) -> Any:
         value = float(text)
     except ValueError:
         return raw  # left as typed: the engine's validation says what is wrong with it
+    if not math.isfinite(value):
+        return raw  # "nan" and "inf" are no amounts: left as text, the validation says it must be a number
     if integer or value.is_integer():
         return int(value) if value.is_integer() else value
     return value

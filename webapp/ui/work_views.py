@@ -132,7 +132,7 @@ def reassign(item_id: int) -> Any:
 @bp.get("/work/items/<int:item_id>")
 @page("work.read", "case.read")
 def item_page(item_id: int) -> Any:
-    item = work.get_work_item(ctx(), item_id)
+    item = work.get_work_item(ctx(), item_id, user())
     if item["case_reference"]:
         return redirect(item_url(item))
     return render("ui/item.html", panel=task_panel(item))
@@ -142,7 +142,7 @@ def item_page(item_id: int) -> Any:
 @page("work.complete")
 def complete(item_id: int) -> Any:
     who = user()
-    item = work.get_work_item(ctx(), item_id)
+    item = work.get_work_item(ctx(), item_id, who)
     data = forms.parse(item["form"], request.form)
     try:
         done = work.complete(ctx(), item_id, data, who)
