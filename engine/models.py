@@ -138,6 +138,9 @@ class ProcessVersion(Base):
     name: Mapped[str] = mapped_column(String(200))
     files: Mapped[dict[str, Any]] = mapped_column()
     created_at: Mapped[datetime]
+    # Deployment order: the version of a process with the highest number takes new cases (None: never deployed).
+    deployed_seq: Mapped[int | None] = mapped_column(Integer)
+    deployed_by: Mapped[str | None] = mapped_column(String(120))
 
 
 class ProcessInstance(Base):
