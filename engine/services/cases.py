@@ -63,6 +63,8 @@ def open_case(ctx: Context, cmd: OpenCase, actor: str) -> tuple[dict[str, Any], 
         existing = _replay(ctx, cmd.idempotency_key, digest)
         if existing is not None:
             return existing, False
+    with ctx.read() as session:
+        ctx.processes.refresh(session)  # a version deployed by another process takes new cases at once
     definition = ctx.processes.current(cmd.case_type)
     _validate_open(cmd, definition.start_schema)
     parsed = ctx.processes.parsed(definition)
