@@ -7,9 +7,11 @@ from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException
 
 from engine import errors as e
+from engine.bpmn.package import PackageTooLarge
 
 STATUS: list[tuple[type[e.CaseworksError], int]] = [
     (e.DocumentTooLarge, 413),
+    (PackageTooLarge, 413),
     (e.NotFound, 404),
     (e.ValidationFailed, 422),
     (e.Conflict, 409),

@@ -11,9 +11,9 @@ import io
 import stat
 import zipfile
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
-from engine.bpmn.loader import SOURCE_SUFFIXES
+from engine.bpmn.loader import is_source
 from engine.errors import ValidationFailed
 
 
@@ -35,10 +35,9 @@ class PackageLimits:
     max_total_bytes: int = 20 * 1024 * 1024
 
 
-def read_package(raw: bytes, limits: PackageLimits = PackageLimits()) -> dict[str, bytes]:
-    """The process files of a zip (``process.json``, ``.bpmn``, ``.dmn``, ``.json``), relative to the folder.
-
-    A zip holding one top-level folder (as "compress folder" makes) is read as that folder."""
+def read_package(raw: bytes, limits: PackageLimits = PackageLimits()) -> tuple[dict[str, bytes], str]:
+    """The process files of a zip (``process.json``, ``.bpmn``, ``.dmn``, ``.json``), relative to the folder,
+    and the folder's name when the zip holds one top-level folder (as "compress folder" makes)."""
     if len(raw) > limits.max_zip_bytes:
         raise PackageTooLarge(f"the package is {len(raw) // 1024} KB; at most {limits.max_zip_bytes // 1024} KB")
     try:
@@ -56,7 +55,7 @@ def read_package(raw: bytes, limits: PackageLimits = PackageLimits()) -> dict[st
         total = 0
         for member, name in zip(members, names):
             name = name[len(prefix):] if prefix else name
-            if Path(name).suffix not in SOURCE_SUFFIXES or any(p.startswith(".") for p in name.split("/")):
+            if not is_source(name):
                 continue  # README.md, images, editor files: not part of the process
             data = _read_capped(archive, member, limits.max_file_bytes, name)
             total += len(data)
@@ -66,7 +65,7 @@ def read_package(raw: bytes, limits: PackageLimits = PackageLimits()) -> dict[st
     if "process.json" not in files:
         raise PackageRefused("the package has no process.json at its top (or in its one top-level folder)",
                              details={"files": sorted(files)})
-    return files
+    return files, prefix.rstrip("/")
 
 
 def _safe_name(member: zipfile.ZipInfo) -> str:

@@ -127,13 +127,15 @@ class ProcessRuntime:
     def load(self, parsed: ParsedProcess, state: str, case: Mapping[str, Any]) -> BpmnWorkflow:
         return self._load(parsed, state, case)[0]
 
-    def resume(self, workflow: BpmnWorkflow, case: Mapping[str, Any]) -> Snapshot:
-        """Run a workflow changed outside the runner (a migrated one) to its next wait state."""
-        engine = self._script_engine(case)
-        workflow.script_engine = engine
-        for sub in workflow.subprocesses.values():
-            sub.script_engine = engine
-        return self._advance(workflow, engine, prepare=lambda: _wake(workflow))
+    def resume(self, workflow: BpmnWorkflow, case: Mapping[str, Any], *, retry: bool = False) -> Snapshot:
+        """Run a workflow changed outside the runner (a migrated one) to its next wait state; with ``retry``,
+        failed steps run again first."""
+        engine = workflow.script_engine
+        return self._advance(workflow, engine, prepare=(lambda: _wake(workflow)) if retry else None)
+
+    @staticmethod
+    def dump(workflow: BpmnWorkflow) -> str:
+        return serializer.dump(workflow)
 
     def wake(self, parsed: ParsedProcess, state: str, case: Mapping[str, Any]) -> Snapshot:
         """Fire due timers and retry READY engine tasks (after an incident); then run to the next wait."""

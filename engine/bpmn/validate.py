@@ -19,7 +19,7 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
-from engine.bpmn.loader import (SOURCE_SUFFIXES, DefinitionError, ProcessDefinition, content_hash,
+from engine.bpmn.loader import (DefinitionError, is_source, ProcessDefinition, content_hash,
                                 form_candidates, parse_definition)
 from engine.bpmn.scripting import ServiceRegistry, UnsafeScript, check_script
 from engine.bpmn.checks import (OFFERED_NAMES, check_dmn_cells, check_element_kinds, check_id_references,
@@ -81,7 +81,7 @@ def check_file(path: Path, services: ServiceRegistry) -> list[Problem]:
     """One .bpmn/.dmn file and what it references, from its folder (the folder's manifest only when it
     names this file's process)."""
     folder = path.parent
-    available = _read_sources(folder)
+    available = read_sources(folder)
     name = path.relative_to(folder).as_posix()
     wanted = referenced_files(name, available)
     subset = {n: available[n] for n in sorted(wanted) if n in available}
@@ -96,9 +96,9 @@ def check_file(path: Path, services: ServiceRegistry) -> list[Problem]:
     return check.run()
 
 
-def _read_sources(folder: Path) -> dict[str, bytes]:
+def read_sources(folder: Path) -> dict[str, bytes]:
     return {f.relative_to(folder).as_posix(): f.read_bytes() for f in sorted(folder.rglob("*"))
-            if f.is_file() and f.suffix in SOURCE_SUFFIXES}
+            if f.is_file() and is_source(f.relative_to(folder).as_posix())}
 
 
 def check_ids(raw: bytes) -> set[str]:
@@ -173,7 +173,7 @@ class FolderCheck:
         self.services = services
         self.standalone = standalone  # a lone file: no manifest, every executable process is checked
         self.problems: list[Problem] = []
-        self.files = _read_sources(folder) if files is None else dict(files)
+        self.files = read_sources(folder) if files is None else dict(files)
         self.trees: dict[str, Any] = {}
 
     def add(self, name: str, line: int, message: str) -> None:

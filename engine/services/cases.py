@@ -301,13 +301,16 @@ def log_interaction(ctx: Context, cmd: LogInteraction, actor: str) -> dict[str, 
                 "direction": item.direction, "summary": item.summary, "agent": actor, "at": iso(now)}
 
 
-def send_message(ctx: Context, reference: str, name: str, payload: dict[str, Any], actor: str) -> dict[str, Any]:
-    """Deliver a BPMN message to the case's instance; NoSuchMessage (409) when it waits for none."""
+def send_message(ctx: Context, reference: str, name: str, payload: dict[str, Any], actor: str,
+                 correlations: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Deliver a BPMN message (or signal) to the case's instance; NoSuchMessage (409) when it waits for none
+    or for other correlation values, ValidationFailed (422) when the correlation cannot be read."""
     with ctx.write() as session:
         loaded = load_instance(ctx, session, load_case(session, reference))
-        add_event(session, loaded.case.id, "message_received", actor, {"name": name}, ctx.clock.now())
-        run_and_apply(ctx, session, loaded, actor,
-                      lambda parsed, state, case: ctx.runtime.send_message(parsed, state, name, payload, case))
+        add_event(session, loaded.case.id, "message_received", actor,
+                  {"name": name, **({"correlations": correlations} if correlations else {})}, ctx.clock.now())
+        run_and_apply(ctx, session, loaded, actor, lambda parsed, state, case: ctx.runtime.send_message(
+            parsed, state, name, payload, case, correlations))
         return case_view(session, loaded.case)
 
 
