@@ -42,20 +42,21 @@ class VersionDiff:
     subprocesses: dict[str, SpecDiff | None] = field(default_factory=dict)
 
 
-_DIFFS: dict[tuple[str, str], VersionDiff] = {}
 _DIFFS_LOCK = threading.Lock()
 
 
 def version_diff(old: ParsedProcess, new: ParsedProcess) -> VersionDiff:
-    key = (old.definition.version, new.definition.version)
-    found = _DIFFS.get(key)
-    if found is None:
+    """The diff between two parsed versions, kept with the old one's parsed specs (the library aligns by
+    spec object, so a diff is only valid for these very objects)."""
+    cache = old.extras.setdefault("diffs", {})
+    found = cache.get(new.definition.version)
+    if found is None or found.new is not new:
         registry = serializer.spec_registry()
         subs = {name: (SpecDiff(registry, spec, new.subprocess_specs[name]) if name in new.subprocess_specs
                        else None) for name, spec in old.subprocess_specs.items()}
         found = VersionDiff(old, new, SpecDiff(registry, old.spec, new.spec), subs)
         with _DIFFS_LOCK:
-            _DIFFS[key] = found
+            cache[new.definition.version] = found
     return found
 
 
@@ -127,6 +128,8 @@ def set_data(workflow: BpmnWorkflow, changes: dict[str, Any]) -> None:
                                                            for t in s.tasks.values()] if t.state & ACTIVE]
     if workflow.completed or not targets:
         raise Conflict("the case stands in no step whose data could be corrected")
+    # A failed step takes its parent's data again when it is retried: correct the parent's too.
+    targets += [t.parent for t in targets if t.state == TaskState.ERROR and t.parent is not None]
     for task in targets:
         data = {**task.data, **changes}
         task.data = {k: v for k, v in data.items() if v is not None}

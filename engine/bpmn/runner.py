@@ -298,6 +298,9 @@ def _latest_data(workflow: BpmnWorkflow, ready: list[Any]) -> dict[str, Any]:
     waiting = [t for t in _tasks(workflow, TaskState.WAITING) if not isinstance(t.task_spec, BoundaryEvent)]
     if waiting:
         return dict(max(waiting, key=lambda t: t.last_state_change).data)
+    failed = _tasks(workflow, TaskState.ERROR)  # an incident: the data the failed step saw (and may be corrected)
+    if failed:
+        return dict(failed[0].data)
     last = workflow.last_task
     return dict(last.data) if last is not None else dict(workflow.task_tree.data)
 
