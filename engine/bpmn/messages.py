@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
+from SpiffWorkflow.bpmn.util.event import PendingBpmnEvent
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.exceptions import WorkflowException
@@ -43,6 +44,8 @@ def pending_events(workflow: BpmnWorkflow) -> list[Any]:
     no name and no due time, which hid its messages (``send_message`` refused them) and its timer (never
     scheduled). The gateway task holds the state of each event, so ask each part for its details."""
     pending = workflow.waiting_events()
+    if not workflow.completed:
+        pending = pending + _event_subprocess_triggers(workflow)
     if not any(e.event_type == "MultipleEventDefinition" for e in pending):
         return pending
     pending = [e for e in pending if e.event_type != "MultipleEventDefinition"]
@@ -51,6 +54,26 @@ def pending_events(workflow: BpmnWorkflow) -> list[Any]:
         if isinstance(definition, MultipleEventDefinition):
             pending += [part.details(task) for part in definition.event_definitions]
     return pending
+
+
+def _event_subprocess_triggers(workflow: BpmnWorkflow) -> list[Any]:
+    """The messages and signals that would start an event sub-process.
+
+    Why: the library keeps these as triggers on the process start, not as waiting tasks, so
+    ``waiting_events()`` never lists them; the message API refused them and a case waiting only for
+    such an event looked stuck."""
+    found = []
+    for wf in [workflow, *workflow.subprocesses.values()]:
+        start = wf.spec.start
+        for name in getattr(start, "trigger_specs", []) or []:
+            spec = wf.spec.task_specs.get(name)
+            sub = workflow.subprocess_specs.get(getattr(spec, "spec", None) or "")
+            for event in getattr(sub, "bpmn_start_events", []) or []:
+                definition = event.event_definition
+                if type(definition).__name__ in DELIVERABLE:
+                    found.append(PendingBpmnEvent(definition.name, type(definition).__name__,
+                                                  getattr(definition, "correlation_properties", None)))
+    return found
 
 
 def is_human(spec: Any) -> bool:
