@@ -12,7 +12,7 @@ from engine.context import Context
 from engine.errors import Conflict, ValidationFailed
 from engine.models import CaseStatus, ProcessInstance, WorkItem, WorkItemState
 from engine.services.cases import case_view
-from engine.services.deployments import resolve_version
+from engine.services.deployments import list_versions, resolve_version
 from engine.services.instances import (OPEN_STATES, Loaded, add_event, apply_snapshot, load_case, load_instance,
                                        run_and_apply)
 
@@ -115,6 +115,18 @@ def cancel(ctx: Context, reference: str, reason: Any, actor: str) -> dict[str, A
         session.flush()
         session.expire_all()
         return case_view(session, load_case(session, reference))
+
+
+def repair_options(ctx: Context, reference: str) -> dict[str, Any]:
+    """What the case page offers a designer: the versions of the case's process and the steps it can move to."""
+    with ctx.read() as session:
+        loaded = load_instance(ctx, session, load_case(session, reference))
+    specs = [loaded.parsed.spec, *loaded.parsed.subprocess_specs.values()]
+    steps = sorted({(s.bpmn_id, s.bpmn_name or s.bpmn_id) for spec in specs for s in spec.task_specs.values()
+                    if getattr(s, "bpmn_id", None) and not type(s).__name__.endswith(("Gateway", "StartEvent"))},
+                   key=lambda step: step[1].lower())
+    versions = [v for v in list_versions(ctx, loaded.case.case_type)]
+    return {"version_id": loaded.instance.process_version_id, "versions": versions, "steps": steps}
 
 
 def _edit(ctx: Context, session: Any, loaded: Loaded, actor: str, change: Callable[[Any], Any], *,
