@@ -143,6 +143,17 @@ class ProcessVersion(Base):
     deployed_by: Mapped[str | None] = mapped_column(String(120))
 
 
+class ProcessDraft(Base):
+    """A process being edited in the browser modeler: its files as text, not yet deployed."""
+
+    __tablename__ = "process_drafts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_type: Mapped[str] = mapped_column(String(40), unique=True)
+    files: Mapped[dict[str, Any]] = mapped_column()
+    updated_by: Mapped[str] = mapped_column(String(120))
+    updated_at: Mapped[datetime]
+
+
 class ProcessInstance(Base):
     __tablename__ = "process_instances"
     id: Mapped[int] = mapped_column(primary_key=True)
