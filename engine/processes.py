@@ -14,10 +14,11 @@ from __future__ import annotations
 import base64
 import json
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, ContextManager
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -62,6 +63,7 @@ class ProcessRegistry:
         self._by_id: dict[int, ProcessDefinition] = {}
         self._broken: dict[str, Broken] = {}
         self._seen = -1
+        self._checked_at = 0.0
         self._lock = threading.Lock()
 
     def load(self, session: Session, now: datetime, definitions: list[ProcessDefinition] | None = None) -> None:
@@ -97,10 +99,25 @@ class ProcessRegistry:
             self._by_id[row.id] = definition
         return row
 
-    def refresh(self, session: Session) -> None:
-        """Pick up deployments made by other processes (one primary-key read when nothing changed)."""
+    def refresh(self, session: Session) -> bool:
+        """Pick up deployments made by other processes (one primary-key read when nothing changed);
+        True when something changed."""
         if _counter(session) != self._seen:
             self.sync(session)
+            return True
+        return False
+
+    def refresh_every(self, seconds: float, read: Callable[[], ContextManager[Session]]) -> None:
+        """``refresh`` at most every ``seconds`` (pages that list case types: the desk's new-case form).
+
+        Opening a case always checks (inside its own transaction); this keeps lists fresh in every web process
+        without a read per request."""
+        now = time.monotonic()
+        if now - self._checked_at < seconds:
+            return
+        self._checked_at = now
+        with read() as session:
+            self.refresh(session)
 
     def sync(self, session: Session) -> None:
         """The current version of each process: the one deployed last."""
@@ -182,8 +199,12 @@ def _read_folders(processes_dir: Path) -> tuple[list[ProcessDefinition], dict[st
     return found, broken
 
 
+_READ_COUNTER = select(Counter.__table__.c.value).where(Counter.__table__.c.key == DEPLOY_COUNTER)
+
+
 def _counter(session: Session) -> int:
-    return session.scalar(select(Counter.value).where(Counter.key == DEPLOY_COUNTER)) or 0
+    """The deployment counter (a prebuilt Core statement: this runs on every case opening)."""
+    return int(session.connection().execute(_READ_COUNTER).scalar() or 0)
 
 
 def _upsert(insert: Any) -> Any:

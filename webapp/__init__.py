@@ -15,6 +15,7 @@ from webapp.api.common import TokenCache
 from webapp.openapi import document
 
 MAX_BODY = 2 * 1024 * 1024
+PROCESS_REFRESH_SECONDS = 1.0
 
 
 def create_app(settings: Settings | None = None, *, context: Context | None = None, **build_args: Any) -> Flask:
@@ -34,6 +35,11 @@ def create_app(settings: Settings | None = None, *, context: Context | None = No
     app.register_blueprint(processes.bp)
     app.register_blueprint(repair.bp)
     ui.register(app, ctx)
+
+    @app.before_request
+    def _processes_fresh() -> None:
+        """Deployments made by other processes show in lists (new-case forms, /healthz) within a second."""
+        ctx.processes.refresh_every(PROCESS_REFRESH_SECONDS, ctx.read)
     spec = document()
 
     @app.get("/healthz")

@@ -22,6 +22,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from engine.bpmn.loader import (DefinitionError, is_source, ProcessDefinition, content_hash,
                                 form_candidates, parse_definition)
 from engine.bpmn.scripting import ServiceRegistry, UnsafeScript, check_script
+from engine.bpmn.sources import check_ids, read_sources, referenced_files
 from engine.bpmn.checks import (OFFERED_NAMES, check_dmn_cells, check_element_kinds, check_id_references,
                                        unavailable_calls)
 from engine.bpmn.templates import fields, malformed, parse_duration, render
@@ -94,51 +95,6 @@ def check_file(path: Path, services: ServiceRegistry) -> list[Problem]:
     if start in available:
         check.files[start] = available[start]
     return check.run()
-
-
-def read_sources(folder: Path) -> dict[str, bytes]:
-    return {f.relative_to(folder).as_posix(): f.read_bytes() for f in sorted(folder.rglob("*"))
-            if f.is_file() and is_source(f.relative_to(folder).as_posix())}
-
-
-def check_ids(raw: bytes) -> set[str]:
-    """The bpmn:process ids a file defines (empty when it does not parse)."""
-    try:
-        tree = etree.fromstring(raw, parser=etree.XMLParser(resolve_entities=False, no_network=True))
-    except etree.XMLSyntaxError:
-        return set()
-    return {p.get("id") for p in tree.xpath("//bpmn:process", namespaces=NS)}
-
-
-def referenced_files(name: str, files: dict[str, bytes]) -> set[str]:
-    """``name`` plus, transitively, the .bpmn files defining processes it calls, the .dmn files defining
-    decisions it calls, the form schemas of its user tasks and the folder manifest."""
-    parser = etree.XMLParser(resolve_entities=False, no_network=True)
-    trees = {}
-    for other, raw in files.items():
-        if other.endswith((".bpmn", ".dmn")):
-            try:
-                trees[other] = etree.fromstring(raw, parser=parser)
-            except etree.XMLSyntaxError:
-                continue
-    processes = {p.get("id"): n for n, t in trees.items() for p in t.xpath("//bpmn:process", namespaces=NS)}
-    decisions = {d: n for n, t in trees.items() for d in t.xpath("//*[local-name()='decision']/@id")}
-    wanted, todo = {name, "process.json"}, [name]
-    while todo:
-        tree = trees.get(todo.pop())
-        if tree is None:
-            continue
-        refs = [processes.get(c) for c in tree.xpath("//bpmn:callActivity/@calledElement", namespaces=NS)]
-        refs += [decisions.get((r.text or "").strip()) for r in
-                 tree.xpath("//spiffworkflow:calledDecisionId", namespaces=NS)]
-        for task in tree.xpath("//bpmn:userTask", namespaces=NS):
-            wanted |= {c for c in form_candidates(task.get("id"), _property(task, "formJsonSchemaFilename"))
-                       if c in files}
-        for ref in refs:
-            if ref and ref not in wanted:
-                wanted.add(ref)
-                todo.append(ref)
-    return wanted
 
 
 def _folders_of(path: Path) -> tuple[list[Path], Problem | None]:

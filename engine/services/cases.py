@@ -63,13 +63,15 @@ def open_case(ctx: Context, cmd: OpenCase, actor: str) -> tuple[dict[str, Any], 
         existing = _replay(ctx, cmd.idempotency_key, digest)
         if existing is not None:
             return existing, False
-    with ctx.read() as session:
-        ctx.processes.refresh(session)  # a version deployed by another process takes new cases at once
-    definition = ctx.processes.current(cmd.case_type)
+    definition = current_process(ctx, cmd.case_type)
     _validate_open(cmd, definition.start_schema)
     parsed = ctx.processes.parsed(definition)
     try:
         with ctx.write() as session:
+            if ctx.processes.refresh(session):  # deployed by another process meanwhile: it takes this case
+                definition = ctx.processes.current(cmd.case_type)
+                _validate_open(cmd, definition.start_schema)
+                parsed = ctx.processes.parsed(definition)
             now = ctx.clock.now()
             party = resolve_party(session, cmd.customer, now)
             reference = _next_reference(session, definition.reference_prefix, now)
@@ -89,6 +91,17 @@ def open_case(ctx: Context, cmd: OpenCase, actor: str) -> tuple[dict[str, Any], 
             if existing is not None:
                 return existing, False
         raise
+
+
+def current_process(ctx: Context, case_type: str) -> Any:
+    """The version taking new cases; a case type this process does not know (yet) is looked up again in
+    the database first, since another process may just have deployed it."""
+    try:
+        return ctx.processes.current(case_type)
+    except (ValidationFailed, Conflict):
+        with ctx.read() as session:
+            ctx.processes.refresh(session)
+        return ctx.processes.current(case_type)
 
 
 def _new_case_view(row: dict[str, Any], party: Any, snapshot: Any, items: list[dict[str, Any]],
