@@ -56,6 +56,7 @@ def test_another_process_on_the_same_database_sees_the_deployment(designer_api, 
     response = open_case(other)  # no restart: the other process noticed the deployment counter
     assert response.status_code == 201, response.json
     assert response.json["open_tasks"][0]["name"] == "review"
+    assert "twostep" in other.client.get("/healthz").json["processes"]
 
 
 def test_a_broken_upload_is_refused_with_its_problems(designer_api):
