@@ -147,3 +147,12 @@ def test_a_broken_folder_at_start_up_refuses_its_cases_and_the_rest_serve(settin
         assert [b["case_type"] for b in deployments.broken_processes(ctx)] == ["scripts"]
     finally:
         ctx.db.dispose()
+
+
+def test_the_designer_api_names_are_documented(designer_api):
+    spec = designer_api.client.get("/api/openapi.json").json["paths"]
+    for path, method in (("/api/v1/process-versions", "post"), ("/api/v1/process-versions", "get"),
+                         ("/api/v1/migrations", "post"), ("/api/v1/messages/{name}", "post"),
+                         ("/api/v1/cases/{reference}/data", "patch"), ("/api/v1/cases/{reference}/move", "post"),
+                         ("/api/v1/cases/{reference}/cancel", "post"), ("/api/v1/cases/{reference}/retry", "post")):
+        assert method in spec[path], path
