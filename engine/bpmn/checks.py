@@ -22,8 +22,11 @@ FLOW_NODE_KINDS = frozenset((
     "adHocSubProcess transaction callActivity startEvent endEvent intermediateCatchEvent intermediateThrowEvent "
     "boundaryEvent exclusiveGateway inclusiveGateway parallelGateway eventBasedGateway complexGateway "
     "callChoreography choreographyTask subChoreography").split())
+# What the library parses, less the ad hoc sub-process: it waits for someone to pick its tasks through an API
+# Caseworks does not offer, so a case would stop inside it.
 RUNNABLE_KINDS = frozenset(etree.QName(tag).localname for tag in
-                           {**SpiffBpmnParser.PARSER_CLASSES, **SpiffBpmnParser.OVERRIDE_PARSER_CLASSES})
+                           {**SpiffBpmnParser.PARSER_CLASSES, **SpiffBpmnParser.OVERRIDE_PARSER_CLASSES}) \
+    - {"adHocSubProcess"}
 UNRUNNABLE_EVENTS = ("compensateEventDefinition", "linkEventDefinition")
 CONTAINERS = "//bpmn:process | //bpmn:subProcess | //bpmn:transaction | //bpmn:adHocSubProcess"
 # attribute -> what it must name (None: any element of the file)

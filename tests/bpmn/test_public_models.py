@@ -18,7 +18,7 @@ from engine.bpmn.validate import validate_files
 from engine.clock import ManualClock
 from engine.handlers import default_services
 from tests.bpmn.conftest import assert_round_trip
-from tests.bpmn.public_models import DEAD_JOIN, RUNNABLE, flow
+from tests.bpmn.public_models import DEAD_JOIN, RUNNABLE, _process, flow
 
 
 def files_of(pid: str, xml: str) -> dict[str, bytes]:
@@ -115,3 +115,13 @@ def test_an_element_the_runtime_cannot_run_is_refused_at_deploy_by_name():
                                '</bpmn:intermediateThrowEvent><bpmn:endEvent id="end"/>' + flow("fx", "jump", "end"))
     problems = [str(p) for p in validate_files(files_of("deadjoin", linked), default_services())]
     assert any("'jump' uses a bpmn:linkEventDefinition" in p for p in problems)
+
+
+def test_an_ad_hoc_sub_process_is_refused_at_deploy():
+    xml = _process("adhoc", "\n".join([
+        '<bpmn:startEvent id="start"/>',
+        '<bpmn:adHocSubProcess id="pick" name="Pick"><bpmn:task id="t1" name="One"/><bpmn:task id="t2" name="Two"/>'
+        '<bpmn:completionCondition>True</bpmn:completionCondition></bpmn:adHocSubProcess>', '<bpmn:endEvent id="end"/>', flow("f1", "start", "pick"), flow("f2", "pick", "end")]))
+    assert raw_run("adhoc", xml, [])[0] is False  # the library alone does not finish it either
+    problems = [str(p) for p in validate_files(files_of("adhoc", xml), default_services())]
+    assert any("'pick' is a bpmn:adHocSubProcess, which Caseworks cannot run" in p for p in problems)
