@@ -19,7 +19,7 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
-from engine.bpmn.loader import (DefinitionError, is_source, ProcessDefinition, content_hash,
+from engine.bpmn.loader import (DefinitionError, ProcessDefinition, content_hash,
                                 form_candidates, parse_definition)
 from engine.bpmn.scripting import ServiceRegistry, UnsafeScript, check_script
 from engine.bpmn.sources import check_ids, read_sources, referenced_files
