@@ -23,6 +23,7 @@ from typing import Any, Callable, ContextManager
 from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine.bpmn.loader import DefinitionError, ParsedProcess, ProcessDefinition, SpecCache, read_process_dir
@@ -85,12 +86,20 @@ class ProcessRegistry:
                deploy: bool) -> ProcessVersion:
         """Store a version (once per content hash) and make it current when it is new or ``deploy`` is set
         (why not always: restarting with an unchanged folder must not undo a later upload)."""
-        row = session.scalar(select(ProcessVersion).where(ProcessVersion.version == definition.version))
+        query = select(ProcessVersion).where(ProcessVersion.version == definition.version)
+        row = session.scalar(query)
         if row is None:
-            row = ProcessVersion(process_key=definition.key, version=definition.version, name=definition.name,
-                                 files=_encode_files(dict(definition.files)), created_at=now)
-            session.add(row)
-            deploy = True
+            try:
+                with session.begin_nested():  # several processes starting at once record the same new folder
+                    row = ProcessVersion(process_key=definition.key, version=definition.version,
+                                         name=definition.name, files=_encode_files(dict(definition.files)),
+                                         created_at=now)
+                    session.add(row)
+                deploy = True
+            except IntegrityError:
+                row = session.scalar(query)  # another process recorded (and deployed) it first
+                if row is None:
+                    raise
         if deploy or row.deployed_seq is None:
             row.deployed_seq, row.deployed_by = _next_seq(session), actor
         session.flush()
