@@ -107,6 +107,15 @@ def test_hostile_and_odd_packages_get_a_clear_4xx(designer_api):
     response = upload(designer_api, bomb)
     assert response.status_code == 413 and "data.json" in response.json["error"]["message"]
 
+    many = _zip([*good.items(), *((f"forms/f{n}.json", b"{}") for n in range(500))])
+    response = upload(designer_api, many)
+    assert response.status_code == 422 and "holds 503 files; at most 500" in response.json["error"]["message"]
+
+    chunk = b"0" * (4 * 1024 * 1024 + 1024)  # each under the per-file cap, together over the total cap
+    spread = _zip([*good.items(), *((f"data{n}.json", chunk) for n in range(5))])
+    response = upload(designer_api, spread)
+    assert response.status_code == 413 and "unpacks to more than 20 MB" in response.json["error"]["message"]
+
     response = upload(designer_api, b"this is not a zip")
     assert response.status_code == 422 and "not a zip" in response.json["error"]["message"]
 
