@@ -141,6 +141,20 @@ class ProcessVersion(Base):
     name: Mapped[str] = mapped_column(String(200))
     files: Mapped[dict[str, Any]] = mapped_column()
     created_at: Mapped[datetime]
+    # Deployment order: the version of a process with the highest number takes new cases (None: never deployed).
+    deployed_seq: Mapped[int | None] = mapped_column(Integer)
+    deployed_by: Mapped[str | None] = mapped_column(String(120))
+
+
+class ProcessDraft(Base):
+    """A process being edited in the browser modeler: its files as text, not yet deployed."""
+
+    __tablename__ = "process_drafts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_type: Mapped[str] = mapped_column(String(40), unique=True)
+    files: Mapped[dict[str, Any]] = mapped_column()
+    updated_by: Mapped[str] = mapped_column(String(120))
+    updated_at: Mapped[datetime]
 
 
 class ProcessInstance(Base):

@@ -9,10 +9,11 @@ from engine.bootstrap import build
 from engine.context import Context
 from engine.settings import Settings
 from webapp import errors, hardening, ui
-from webapp.api import cases, customers, documents, work_items
+from webapp.api import cases, customers, documents, processes, repair, work_items
 from webapp.openapi import document
 
 MAX_BODY = 2 * 1024 * 1024
+PROCESS_REFRESH_SECONDS = 1.0
 
 
 def create_app(settings: Settings | None = None, *, context: Context | None = None, **build_args: Any) -> Flask:
@@ -30,7 +31,14 @@ def create_app(settings: Settings | None = None, *, context: Context | None = No
     app.register_blueprint(work_items.bp)
     app.register_blueprint(documents.bp)
     app.register_blueprint(customers.bp)
+    app.register_blueprint(processes.bp)
+    app.register_blueprint(repair.bp)
     ui.register(app, ctx)
+
+    @app.before_request
+    def _processes_fresh() -> None:
+        """Deployments made by other processes show in lists (new-case forms, /healthz) within a second."""
+        ctx.processes.refresh_every(PROCESS_REFRESH_SECONDS, ctx.read)
     spec = document()
 
     @app.get("/healthz")

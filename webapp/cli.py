@@ -12,7 +12,9 @@ from typing import Any, Callable
 from engine import celery_jobs
 from engine.bootstrap import build
 from engine.bpmn.loader import DefinitionError
-from engine.bpmn.validate import validate_paths
+from engine.bpmn.validate import read_sources, validate_paths
+from engine.scenarios import run_scenario_paths
+from engine.services.deployments import DeploymentRefused, deploy_files, deploy_package
 from engine.context import Context
 from engine.db import connect, upgrade
 from engine.demo import load_demo, print_credentials
@@ -111,6 +113,43 @@ def cmd_processes_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_processes_deploy(args: argparse.Namespace) -> int:
+    """Validate and deploy a process folder (or its zip) into the database: running servers and workers take
+    it for new cases at once, without a restart."""
+    path = Path(args.path)
+    if not path.exists():
+        print(f"caseworks: {path}: no such file or directory", file=sys.stderr)
+        return 2
+    ctx = _context(args)
+    try:
+        if path.is_dir():
+            version = deploy_files(ctx, read_sources(path), "cli", folder_name=path.resolve().name, where=str(path))
+        else:
+            version = deploy_package(ctx, path.read_bytes(), "cli", folder_name=path.stem)
+    except DeploymentRefused as err:
+        for problem in err.details["problems"]:
+            print(problem)
+        print(f"{len(err.details['problems'])} problem(s) found; nothing was deployed", file=sys.stderr)
+        return 1
+    print(f"deployed {version['case_type']} version {version['version'][:12]} (id {version['id']}); "
+          "new cases start on it now")
+    return 0
+
+
+def cmd_processes_test(args: argparse.Namespace) -> int:
+    """Run the scenario files beside each process (``scenarios/*.json``) with the real runtime."""
+    paths = [Path(p) for p in args.paths] or [Settings.from_env().processes_dir]
+    results = run_scenario_paths(paths)
+    for result in results:
+        print(result)
+    failed = [r for r in results if not r.passed]
+    if not results:
+        print("no scenarios found (scenarios/*.json beside a process.json)", file=sys.stderr)
+        return 1
+    print(f"{len(results) - len(failed)} passed, {len(failed)} failed", file=sys.stderr)
+    return 1 if failed else 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     print_credentials(load_demo(_context(args)))
     return 0
@@ -157,6 +196,12 @@ def parser() -> argparse.ArgumentParser:
     pv = procs.add_parser("validate", help="check BPMN/DMN/forms; prints file:line: message per problem")
     pv.add_argument("paths", nargs="*")
     pv.set_defaults(func=cmd_processes_validate)
+    pd = procs.add_parser("deploy", help="validate and deploy a process folder or zip without a restart")
+    pd.add_argument("path")
+    pd.set_defaults(func=cmd_processes_deploy)
+    pt = procs.add_parser("test", help="run the designer scenarios (scenarios/*.json) of process folders")
+    pt.add_argument("paths", nargs="*")
+    pt.set_defaults(func=cmd_processes_test)
     sub.add_parser("demo", help="load demo users and cases").set_defaults(func=cmd_demo)
     return p
 

@@ -8,9 +8,11 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
 
 from engine import errors as e
+from engine.bpmn.package import PackageTooLarge
 
 STATUS: list[tuple[type[e.CaseworksError], int]] = [
     (e.DocumentTooLarge, 413),
+    (PackageTooLarge, 413),
     (e.NotFound, 404),
     (e.ValidationFailed, 422),
     (e.Conflict, 409),

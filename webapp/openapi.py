@@ -82,6 +82,45 @@ SCHEMAS: dict[str, Any] = {
 }
 
 
+MESSAGE = {"type": "object", "properties": {"data": {"type": "object"}, "correlations": {
+    "type": "object", "description": "{property: value} or {correlation key: {property: value}}"}}}
+VERSION = {"type": "object", "properties": {
+    "id": {"type": "integer"}, "case_type": {"type": "string"}, "name": {"type": "string"},
+    "version": {"type": "string"}, "created_at": {"type": "string"}, "deployed_by": {"type": "string"},
+    "current": {"type": "boolean"}, "running_cases": {"type": "integer"}, "total_cases": {"type": "integer"}}}
+REASON = {"type": "object", "required": ["reason"], "properties": {"reason": {"type": "string"}}}
+DESIGNER_PATHS: dict[str, Any] = {
+    "/api/v1/process-versions": {
+        "post": {"summary": "Deploy a zipped process folder (multipart field 'file'); validated first, current at once",
+                 "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                     "type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}}}},
+                 "responses": {"201": _resp("Deployed", VERSION), **_errors(413, 422)}},
+        "get": _op("Every stored version, and the processes that are broken", {"200": _resp("Versions")},
+                   params=[_q("case_type")])},
+    "/api/v1/process-versions/{id}": {"get": _op("One version", {"200": _resp("The version", VERSION)}, 404,
+                                                 params=[ITEM])},
+    "/api/v1/migrations": {"post": _op(
+        "Move the running cases of one version to another (dry run first: per case where each step maps)",
+        {"200": _resp("The report")}, 422, body={"type": "object", "required": ["case_type", "from_version", "to_version"],
+                                                 "properties": {"case_type": {"type": "string"}, "from_version": {},
+                                                                "to_version": {}, "dry_run": {"type": "boolean"}}})},
+    "/api/v1/messages/{name}": {"post": _op(
+        "Deliver a message to the one running case waiting for it with these correlation values",
+        {"202": _resp("Accepted", CASE)}, 409, 422, body=MESSAGE, params=[_p("name")])},
+    "/api/v1/cases/{reference}/data": {"patch": _op(
+        "Correct case data (designer, admin); before and after on the timeline", {"200": _resp("Corrected", CASE)},
+        404, 409, 422, params=[REF], body={"type": "object", "required": ["data", "reason"], "properties": {
+            "data": {"type": "object"}, "reason": {"type": "string"}}})},
+    "/api/v1/cases/{reference}/move": {"post": _op(
+        "Move the case to a step (designer, admin)", {"200": _resp("Moved", CASE)}, 404, 409, 422, params=[REF],
+        body={"type": "object", "required": ["to", "reason"], "properties": {"to": {"type": "string"},
+                                                                            "reason": {"type": "string"}}})},
+    "/api/v1/cases/{reference}/cancel": {"post": _op(
+        "Cancel the case (designer, admin)", {"200": _resp("Cancelled", CASE)}, 404, 409, 422, params=[REF],
+        body=REASON)},
+}
+
+
 def document() -> dict[str, Any]:
     return {
         "openapi": "3.0.3",
@@ -112,11 +151,13 @@ def document() -> dict[str, Any]:
                 "Log a customer interaction", {"201": _resp("Logged")}, 400, 404, 422,
                 body={"$ref": "#/components/schemas/Interaction"}, params=[REF])},
             "/api/v1/cases/{reference}/messages/{name}": {"post": _op(
-                "Deliver a BPMN message to the case's process", {"202": _resp("Accepted", CASE)}, 400, 404, 409,
-                body={"type": "object", "properties": {"data": {"type": "object"}}}, params=[REF, _p("name")])},
+                "Deliver a BPMN message (or signal) to the case's process, with correlation keys",
+                {"202": _resp("Accepted", CASE)}, 400, 404, 409, 422, body=MESSAGE, params=[REF, _p("name")])},
             "/api/v1/cases/{reference}/retry": {"post": _op(
-                "Run the failed step of a case in status 'incident' again", {"200": _resp("Retried", CASE)},
-                404, 409, params=[REF])},
+                "Run the failed step of a case in status 'incident' again; with 'version' (designer, admin) move "
+                "the case onto that version first", {"200": _resp("Retried", CASE)}, 404, 409, 422, params=[REF],
+                body={"type": "object", "properties": {"version": {"oneOf": [{"type": "integer"}, {"type": "string"}]}}})},
+            **DESIGNER_PATHS,
             "/api/v1/search": {"get": _op("Full-text search over cases, interactions and documents",
                                           {"200": _resp("Ranked hits with snippets")}, 422, params=[_q("q"), _q("limit", "integer")])},
             "/api/v1/documents": {"post": _op(

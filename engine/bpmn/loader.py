@@ -21,6 +21,13 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser, VALIDATOR
 from engine.bpmn.timers import install_clocked_timers
 
 SOURCE_SUFFIXES = (".bpmn", ".dmn", ".json")
+SCENARIO_DIR = "scenarios/"  # designer tests beside the process: not part of its version
+
+
+def is_source(relative: str) -> bool:
+    """Whether a file (path relative to its process folder) belongs to the process version."""
+    return relative.endswith(SOURCE_SUFFIXES) and not relative.startswith(SCENARIO_DIR) \
+        and not any(part.startswith(".") for part in relative.split("/"))
 
 
 class DefinitionError(Exception):
@@ -93,7 +100,7 @@ def read_process_dir(path: Path) -> ProcessDefinition:
     """Read one process folder into a definition (no parsing yet)."""
     files: dict[str, bytes] = {}
     for file in sorted(path.rglob("*")):
-        if file.is_file() and file.suffix in SOURCE_SUFFIXES:
+        if file.is_file() and is_source(file.relative_to(path).as_posix()):
             files[file.relative_to(path).as_posix()] = file.read_bytes()
     manifest_raw = files.get("process.json")
     if manifest_raw is None:

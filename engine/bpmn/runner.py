@@ -13,24 +13,23 @@ from datetime import datetime
 from typing import Any, Callable, Mapping
 from uuid import UUID
 
-from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
-from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
+from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition as BaseMessageEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import EventBasedGateway
-from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
-from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
 from engine.bpmn import serializer
 from engine.bpmn.loader import ParsedProcess
+from engine.bpmn.messages import DELIVERABLE, correlated, deliver, is_human, stuck_reason
+from engine.bpmn.messages import pending_events as _pending_events, tasks_in_state as _tasks
 from engine.bpmn.scripting import CaseScriptEngine, ServiceRegistry
 from engine.bpmn.templates import parse_duration, render
 from engine.bpmn.timers import due_time
 from engine.clock import Clock
-from engine.errors import CaseworksError, NoSuchMessage, ProcessError, ServiceTaskFailed, StaleWorkItem
+from engine.errors import CaseworksError, ProcessError, ServiceTaskFailed, StaleWorkItem
 
 INTERNAL_KEYS = ("spiff__",)
 READY_AT_KEY = "caseworks_ready_at"
@@ -103,13 +102,40 @@ class ProcessRuntime:
         return self._advance(workflow, engine)
 
     def send_message(self, parsed: ParsedProcess, state: str, name: str, payload: Mapping[str, Any],
-                     case: Mapping[str, Any]) -> Snapshot:
+                     case: Mapping[str, Any], correlations: Mapping[str, Any] | None = None) -> Snapshot:
+        """Deliver a message (or signal) the instance waits for, with correlation keys given or computed from
+        the payload; a mismatch or a payload the correlation cannot read is a 409/422, never a crash."""
         workflow, engine = self._load(parsed, state, case)
-        waiting = _waiting_messages(_pending_events(workflow))
-        if name not in waiting:
-            raise NoSuchMessage(f"the case is not waiting for the message '{name}'", details={"waiting_for": waiting})
-        workflow.send_event(BpmnEvent(MessageEventDefinition(name), _copy(payload), {}))
+        deliver(workflow, name, _copy(payload), dict(correlations or {}))
         return self._advance(workflow, engine)
+
+    def matches(self, parsed: ParsedProcess, state: str, name: str, payload: Mapping[str, Any],
+                correlations: Mapping[str, Any], case: Mapping[str, Any]) -> bool:
+        """Whether this instance waits for ``name`` with exactly these correlation values."""
+        workflow, _engine = self._load(parsed, state, case)
+        return correlated(workflow, name, _copy(payload), dict(correlations))
+
+    def edit(self, parsed: ParsedProcess, state: str, case: Mapping[str, Any],
+             change: Callable[[BpmnWorkflow], None], *, advance: bool = True) -> Snapshot:
+        """Apply a repair (set data, move, migrate) to the loaded workflow, then run to the next wait."""
+        workflow, engine = self._load(parsed, state, case)
+        change(workflow)
+        if advance:
+            return self._advance(workflow, engine)
+        return self._snapshot(workflow, engine, [])
+
+    def load(self, parsed: ParsedProcess, state: str, case: Mapping[str, Any]) -> BpmnWorkflow:
+        return self._load(parsed, state, case)[0]
+
+    def resume(self, workflow: BpmnWorkflow, case: Mapping[str, Any], *, retry: bool = False) -> Snapshot:
+        """Run a workflow changed outside the runner (a migrated one) to its next wait state; with ``retry``,
+        failed steps run again first."""
+        engine = workflow.script_engine
+        return self._advance(workflow, engine, prepare=(lambda: _wake(workflow)) if retry else None)
+
+    @staticmethod
+    def dump(workflow: BpmnWorkflow) -> str:
+        return serializer.dump(workflow)
 
     def wake(self, parsed: ParsedProcess, state: str, case: Mapping[str, Any]) -> Snapshot:
         """Fire due timers and retry READY engine tasks (after an incident); then run to the next wait."""
@@ -147,7 +173,7 @@ class ProcessRuntime:
     def _snapshot(self, workflow: BpmnWorkflow, engine: CaseScriptEngine, steps: list[dict[str, Any]],
                   incident: str | None = None, retryable: bool = False) -> Snapshot:
         now = self.clock.now()
-        ready = [t for t in _tasks(workflow, TaskState.READY) if isinstance(t.task_spec, UserTask)]
+        ready = [t for t in _tasks(workflow, TaskState.READY) if is_human(t.task_spec)]
         open_tasks = [self._open_task(t, now) for t in ready]
         data = _public(_latest_data(workflow, ready))
         status_text, stage, outcome = _status(workflow, ready, data)
@@ -156,6 +182,8 @@ class ProcessRuntime:
                 engine.emitted.append(("message_thrown", {"name": event.event_definition.name,
                                                           "payload": _jsonable(event.payload)}))
         pending = _pending_events(workflow)
+        if incident is None and not workflow.completed and not open_tasks:
+            incident = stuck_reason(workflow, pending)
         return Snapshot(
             state=serializer.dump(workflow),
             open_tasks=open_tasks,
@@ -227,42 +255,14 @@ def _priority(template: str | None, data: Mapping[str, Any]) -> int:
         return 0
 
 
-def _tasks(workflow: BpmnWorkflow, state: int) -> list[Any]:
-    """Tasks in a state, top process and subprocesses, in creation order.
-
-    Why: ``get_tasks`` walks the task tree with a generic iterator and was the largest single cost of a
-    snapshot (several walks per step); scanning the task dictionaries is several times faster."""
-    found = [t for t in workflow.tasks.values() if t.state == state]
-    for sub in workflow.subprocesses.values():
-        found += [t for t in sub.tasks.values() if t.state == state]
-    return found
-
-
 def _ready_user_task(workflow: BpmnWorkflow, task_id: str) -> Any:
     try:
         task = workflow.get_task_from_id(UUID(task_id))
     except (ValueError, SpiffWorkflowException):
         task = None
-    if task is None or not isinstance(task.task_spec, UserTask) or task.state != TaskState.READY:
+    if task is None or not is_human(task.task_spec) or task.state != TaskState.READY:
         raise StaleWorkItem("this task is no longer open: it was completed, cancelled or moved on")
     return task
-
-
-def _pending_events(workflow: BpmnWorkflow) -> list[Any]:
-    """What the instance waits for, one entry per event.
-
-    Why: ``waiting_events()`` reports an event-based gateway as a single ``MultipleEventDefinition`` with
-    no name and no due time, which hid its messages (``send_message`` refused them) and its timer (never
-    scheduled). The gateway task holds the state of each event, so ask each part for its details."""
-    pending = workflow.waiting_events()
-    if not any(e.event_type == "MultipleEventDefinition" for e in pending):
-        return pending
-    pending = [e for e in pending if e.event_type != "MultipleEventDefinition"]
-    for task in _tasks(workflow, TaskState.WAITING):
-        definition = getattr(task.task_spec, "event_definition", None)
-        if isinstance(definition, MultipleEventDefinition):
-            pending += [part.details(task) for part in definition.event_definitions]
-    return pending
 
 
 def _run_user_task(task: Any) -> None:
@@ -277,7 +277,7 @@ def _run_user_task(task: Any) -> None:
 
 
 def _waiting_messages(pending: list[Any]) -> list[str]:
-    return sorted({e.name for e in pending if e.event_type == "MessageEventDefinition"})
+    return sorted({e.name for e in pending if e.event_type in DELIVERABLE})
 
 
 def _next_timer(pending: list[Any]) -> datetime | None:
@@ -298,6 +298,9 @@ def _latest_data(workflow: BpmnWorkflow, ready: list[Any]) -> dict[str, Any]:
     waiting = [t for t in _tasks(workflow, TaskState.WAITING) if not isinstance(t.task_spec, BoundaryEvent)]
     if waiting:
         return dict(max(waiting, key=lambda t: t.last_state_change).data)
+    failed = _tasks(workflow, TaskState.ERROR)  # an incident: the data the failed step saw (and may be corrected)
+    if failed:
+        return dict(failed[0].data)
     last = workflow.last_task
     return dict(last.data) if last is not None else dict(workflow.task_tree.data)
 
@@ -342,7 +345,7 @@ def _waiting_sources(workflow: BpmnWorkflow) -> list[tuple[Any, Any]]:
 
 def _record_step(steps: list[dict[str, Any]], task: Any) -> None:
     spec = task.task_spec
-    if spec.bpmn_name and task.state == TaskState.COMPLETED and not isinstance(spec, UserTask):
+    if spec.bpmn_name and task.state == TaskState.COMPLETED and not is_human(spec):
         steps.append({"task": spec.bpmn_id, "name": spec.bpmn_name, "type": spec.__class__.__name__})
 
 

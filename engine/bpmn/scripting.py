@@ -63,6 +63,9 @@ def script_globals(clock: Clock) -> dict[str, Any]:
     }
 
 
+OFFERED_NAMES = frozenset(n for n in [*SAFE_BUILTINS, *script_globals(None)] if not n.startswith("_"))  # type: ignore[arg-type]
+
+
 class UnsafeScript(ProcessError):
     code = "unsafe_script"
 

@@ -85,3 +85,8 @@ def _restore_subprocesses(registry: Any, dct: dict[str, Any], workflow: Any, top
             top.subprocesses[task.id] = sub
             sub.completed_event.connect(task.task_spec._on_subworkflow_completed, task)
             _restore_subprocesses(registry, dct, sub, top)
+
+
+def spec_registry() -> Any:
+    """The converter registry, which the library's spec diff needs to compare task specs."""
+    return _REGISTRY

@@ -19,9 +19,12 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
-from engine.bpmn.loader import (SOURCE_SUFFIXES, DefinitionError, ProcessDefinition, content_hash,
+from engine.bpmn.loader import (DefinitionError, ProcessDefinition, content_hash,
                                 form_candidates, parse_definition)
 from engine.bpmn.scripting import ServiceRegistry, UnsafeScript, check_script
+from engine.bpmn.sources import check_ids, read_sources, referenced_files
+from engine.bpmn.checks import (OFFERED_NAMES, check_dmn_cells, check_element_kinds, check_id_references,
+                                       unavailable_calls)
 from engine.bpmn.templates import fields, malformed, parse_duration, render
 from engine.handlers import default_services
 from engine.validation import check_schema
@@ -50,18 +53,48 @@ class Problem:
 
 
 def validate_paths(paths: Iterable[Path], services: ServiceRegistry | None = None) -> list[Problem]:
-    """Check process folders, directories of process folders, or the folders of single .bpmn/.dmn files."""
+    """Check process folders, directories of process folders, or single .bpmn/.dmn files.
+
+    A single file is checked with the files it references (the decisions and processes it calls, its
+    forms), never the rest of its folder: a designer asking about one file wants that file's problems."""
     if services is None:
         services = default_services()
     problems: list[Problem] = []
     folders: list[Path] = []
-    for path in paths:
-        found, problem = _folders_of(Path(path))
+    for path in map(Path, paths):
+        if path.is_file() and path.suffix in (".bpmn", ".dmn"):
+            problems += check_file(path, services)
+            continue
+        found, problem = _folders_of(path)
         problems += [problem] if problem else []
         folders += [f for f in found if f not in folders]
     for folder in folders:
         problems += FolderCheck(folder, services).run()
     return problems
+
+
+def validate_files(files: dict[str, bytes], services: ServiceRegistry, where: str = "") -> list[Problem]:
+    """Check a process folder held in memory (an uploaded package); problems name ``where/<file>``."""
+    return FolderCheck(Path(where), services, files=files).run()
+
+
+def check_file(path: Path, services: ServiceRegistry) -> list[Problem]:
+    """One .bpmn/.dmn file and what it references, from its folder (the folder's manifest only when it
+    names this file's process)."""
+    folder = path.parent
+    available = read_sources(folder)
+    name = path.relative_to(folder).as_posix()
+    wanted = referenced_files(name, available)
+    subset = {n: available[n] for n in sorted(wanted) if n in available}
+    check = FolderCheck(folder, services, files=subset)
+    manifest = check.json_of("process.json") if "process.json" in subset else None
+    if not isinstance(manifest, dict) or str(manifest.get("process_id", "")) not in check_ids(subset.get(name, b"")):
+        subset.pop("process.json", None)
+        return FolderCheck(folder, services, files=subset, standalone=True).run()
+    start = str(manifest.get("start_schema", "forms/start.schema.json"))
+    if start in available:
+        check.files[start] = available[start]
+    return check.run()
 
 
 def _folders_of(path: Path) -> tuple[list[Path], Problem | None]:
@@ -90,19 +123,20 @@ def _owner_id(element: Any) -> str:
 class FolderCheck:
     """All checks of one process folder; collects problems instead of stopping at the first."""
 
-    def __init__(self, folder: Path, services: ServiceRegistry) -> None:
+    def __init__(self, folder: Path, services: ServiceRegistry, files: dict[str, bytes] | None = None,
+                 standalone: bool = False) -> None:
         self.folder = folder
         self.services = services
+        self.standalone = standalone  # a lone file: no manifest, every executable process is checked
         self.problems: list[Problem] = []
-        self.files = {f.relative_to(folder).as_posix(): f.read_bytes() for f in sorted(folder.rglob("*"))
-                      if f.is_file() and f.suffix in SOURCE_SUFFIXES}
+        self.files = read_sources(folder) if files is None else dict(files)
         self.trees: dict[str, Any] = {}
 
     def add(self, name: str, line: int, message: str) -> None:
         self.problems.append(Problem(str(self.folder / name), line, message))
 
     def run(self) -> list[Problem]:
-        manifest = self.check_manifest()
+        manifest = None if self.standalone else self.check_manifest()
         self.check_json_files()
         self.parse_xml()
         self.check_with_spiff()
@@ -110,11 +144,23 @@ class FolderCheck:
             self.check_elements(name, tree)
             self.check_scripts(name, tree)
             self.check_properties(name, tree)
+        for name, tree in self.trees.items():
+            if name.endswith(".dmn"):
+                check_dmn_cells(self, name, tree)
         if manifest is not None:
             self.check_process_id(manifest)
             if not self.problems:
                 self.check_specs(manifest)
+        elif self.standalone and not self.problems:
+            for process_id in sorted(self.ids_of("//bpmn:process[not(@isExecutable='false')]")):
+                self.check_specs({"case_type": process_id, "process_id": process_id})
         return self.problems
+
+    def json_of(self, name: str) -> Any:
+        try:
+            return json.loads(self.files[name])
+        except (KeyError, ValueError):
+            return None
 
     # -- files -----------------------------------------------------------------------------------
     def check_manifest(self) -> dict[str, Any] | None:
@@ -167,7 +213,7 @@ class FolderCheck:
                     self.trees[name] = etree.fromstring(raw, parser=parser)
                 except etree.XMLSyntaxError as err:
                     self.add(name, err.lineno or 0, f"not well-formed XML: {err.msg}")
-        if not any(name.endswith(".bpmn") for name in self.files):
+        if not any(name.endswith(".bpmn") for name in self.files) and not self.standalone:
             self.add("", 0, "no .bpmn file in the process folder")
 
     def bpmn_trees(self) -> list[tuple[str, Any]]:
@@ -220,12 +266,11 @@ class FolderCheck:
         in_lanes = {ref.text.strip() for ref in tree.xpath("//bpmn:lane/bpmn:flowNodeRef", namespaces=NS) if ref.text}
         for task in tree.xpath("//bpmn:userTask", namespaces=NS):
             self.check_user_task(name, task, in_lanes)
-        for task in tree.xpath("//bpmn:task | //bpmn:manualTask", namespaces=NS):
-            self.add(name, _line(task), f"'{task.get('id')}' is a manual task (bpmn:{etree.QName(task).localname}) "
-                                        "that nobody would ever see: use a userTask in a lane")
         for task in tree.xpath("//bpmn:serviceTask", namespaces=NS):
             self.check_service_task(name, task)
         self.check_references(name, tree)
+        check_element_kinds(self, name, tree)
+        check_id_references(self, name, tree)
         for misplaced in tree.xpath("//bpmn:message//spiffworkflow:messageVariable | "
                                     "//bpmn:message//spiffworkflow:messagePayload", namespaces=NS):
             self.add(name, _line(misplaced), f"spiffworkflow:{etree.QName(misplaced).localname} belongs in the "
@@ -282,6 +327,11 @@ class FolderCheck:
             check_script(source.strip())
         except UnsafeScript as err:
             self.add(name, _line(element), f"{what}: {err.message}")
+            return False
+        missing = unavailable_calls(source.strip())
+        if missing:
+            self.add(name, _line(element), f"{what} calls {', '.join(repr(m) for m in missing)}, which scripts "
+                                           f"cannot use (available: {', '.join(sorted(OFFERED_NAMES))})")
             return False
         return True
 

@@ -17,7 +17,7 @@ from engine.ratelimit import LoginThrottle
 # touches back-office work; designers read processes and cases; integrations act for upstream systems.
 PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset({"*"}),
-    "designer": frozenset({"case.read", "process.read", "work.read"}),
+    "designer": frozenset({"case.read", "process.read", "work.read", "process.deploy", "case.repair", "case.retry"}),
     "backoffice": frozenset({"case.read", "case.create", "interaction.log", "message.send", "work.read",
                              "work.claim", "work.complete", "document.upload"}),
     "frontoffice": frozenset({"case.read", "case.create", "interaction.log", "message.send", "document.upload"}),

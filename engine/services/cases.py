@@ -65,11 +65,15 @@ def open_case(ctx: Context, cmd: OpenCase, actor: str) -> tuple[dict[str, Any], 
         existing = _replay(ctx, scoped_key, digest)
         if existing is not None:
             return existing, False
-    definition = ctx.processes.current(cmd.case_type)
+    definition = current_process(ctx, cmd.case_type)
     _validate_open(cmd, definition.start_schema)
     parsed = ctx.processes.parsed(definition)
     try:
         with ctx.write() as session:
+            if ctx.processes.refresh(session):  # deployed by another process meanwhile: it takes this case
+                definition = ctx.processes.current(cmd.case_type)
+                _validate_open(cmd, definition.start_schema)
+                parsed = ctx.processes.parsed(definition)
             now = ctx.clock.now()
             resolution = resolve_party(session, cmd.customer, now, ctx.settings.default_phone_region)
             party = resolution.party
@@ -98,6 +102,15 @@ def scope_key(actor: str, key: str) -> str:
     """An Idempotency-Key belongs to the client that sent it: stored as a hash of (user, key), so one client
     replaying another's key opens its own case instead of reading the other's."""
     return hashlib.sha256(f"{actor}\n{key}".encode()).hexdigest()
+def current_process(ctx: Context, case_type: str) -> Any:
+    """The version taking new cases; a case type this process does not know (yet) is looked up again in
+    the database first, since another process may just have deployed it."""
+    try:
+        return ctx.processes.current(case_type)
+    except (ValidationFailed, Conflict):
+        with ctx.read() as session:
+            ctx.processes.refresh(session)
+        return ctx.processes.current(case_type)
 
 
 def _new_case_view(row: dict[str, Any], party: Any, snapshot: Any, items: list[dict[str, Any]],
@@ -316,13 +329,16 @@ def log_interaction(ctx: Context, cmd: LogInteraction, actor: str) -> dict[str, 
                 "direction": item.direction, "summary": item.summary, "agent": actor, "at": iso(now)}
 
 
-def send_message(ctx: Context, reference: str, name: str, payload: dict[str, Any], actor: str) -> dict[str, Any]:
-    """Deliver a BPMN message to the case's instance; NoSuchMessage (409) when it waits for none."""
+def send_message(ctx: Context, reference: str, name: str, payload: dict[str, Any], actor: str,
+                 correlations: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Deliver a BPMN message (or signal) to the case's instance; NoSuchMessage (409) when it waits for none
+    or for other correlation values, ValidationFailed (422) when the correlation cannot be read."""
     with ctx.write() as session:
         loaded = load_instance(ctx, session, load_case(session, reference))
-        add_event(session, loaded.case.id, "message_received", actor, {"name": name}, ctx.clock.now())
-        run_and_apply(ctx, session, loaded, actor,
-                      lambda parsed, state, case: ctx.runtime.send_message(parsed, state, name, payload, case))
+        add_event(session, loaded.case.id, "message_received", actor,
+                  {"name": name, **({"correlations": correlations} if correlations else {})}, ctx.clock.now())
+        run_and_apply(ctx, session, loaded, actor, lambda parsed, state, case: ctx.runtime.send_message(
+            parsed, state, name, payload, case, correlations))
         return case_view(session, loaded.case)
 
 

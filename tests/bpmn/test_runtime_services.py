@@ -61,7 +61,7 @@ def test_a_failing_handler_is_a_retryable_incident_and_wake_retries_it(new_case,
     assert "bank unreachable" in snap.incident
     assert not snap.completed and snap.emitted == [] and "payment" not in snap.data
 
-    assert case.inspect().incident is None  # the state loads; inspecting runs nothing
+    assert "failed earlier" in case.inspect().incident  # the state loads; inspecting runs nothing, the step stays failed
     snap = case.wake()  # still down: the same incident again
     assert snap.incident_retryable and "bank unreachable" in snap.incident and len(bank.calls) == 2
 

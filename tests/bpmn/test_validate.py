@@ -58,14 +58,31 @@ def test_a_directory_of_process_folders_is_validated_folder_by_folder(tmp_path):
     assert problem.file == str(broken / "parallel.bpmn")
 
 
-def test_a_single_file_validates_its_folder(tmp_path):
+def test_a_single_file_validates_itself_and_what_it_references(tmp_path):
     folder = copy(tmp_path, "decision")
     (folder / "forms" / "assess.schema.json").unlink()
-    for path in (folder / "decision.bpmn", folder / "route.dmn"):
-        problem = only(validate_paths([path]))
-        assert problem.message == "user task 'assess' has no form schema 'forms/assess.schema.json'"
-        assert problem.file == str(folder / "decision.bpmn")
-        assert problem.line == line_of(folder / "decision.bpmn", '<bpmn:userTask id="assess"')
+    problem = only(validate_paths([folder / "decision.bpmn"]))  # its form is missing
+    assert problem.message == "user task 'assess' has no form schema 'forms/assess.schema.json'"
+    assert problem.file == str(folder / "decision.bpmn")
+    assert problem.line == line_of(folder / "decision.bpmn", '<bpmn:userTask id="assess"')
+    assert validate_paths([folder / "route.dmn"]) == []  # the decision table itself is clean
+
+
+def test_a_clean_file_beside_broken_ones_is_clean(tmp_path):
+    folder = copy(tmp_path, "decision")
+    (folder / "other.bpmn").write_text("<not-bpmn")
+    (folder / "junk.dmn").write_text("<definitions")
+    assert validate_paths([folder / "route.dmn"]) == []
+    assert validate_paths([folder / "decision.bpmn"]) == []
+    assert len(validate_paths([folder])) == 2
+
+
+def test_a_referenced_file_is_checked_with_the_file(tmp_path):
+    folder = copy(tmp_path, "decision")
+    line = edit(folder / "route.dmn", '<text>"theft"</text>', '<text>"theft</text>')
+    problem = only(validate_paths([folder / "decision.bpmn"]))
+    assert (problem.file, problem.line) == (str(folder / "route.dmn"), line)
+    assert "'\"theft'" in problem.message and "rule R_theft" in problem.message
 
 
 def test_paths_that_hold_no_process(tmp_path):
@@ -167,14 +184,12 @@ def test_a_form_schema_that_is_not_a_schema(tmp_path, content, line, message):
     assert message in problem.message
 
 
-def test_a_plain_task_is_refused(tmp_path):
+def test_a_plain_task_is_a_valid_manual_step(tmp_path):
     folder = copy(tmp_path, "scripts")
-    line = edit(folder / "scripts.bpmn", '<bpmn:userTask id="write_note" name="Write note">',
-                '<bpmn:task id="write_note" name="Write note">')
+    edit(folder / "scripts.bpmn", '<bpmn:userTask id="write_note" name="Write note">',
+         '<bpmn:task id="write_note" name="Write note">')
     edit(folder / "scripts.bpmn", "</bpmn:userTask>", "</bpmn:task>")
-    problem = only(validate_paths([folder]))
-    assert problem.line == line
-    assert "'write_note' is a manual task (bpmn:task)" in problem.message and "use a userTask" in problem.message
+    assert validate_paths([folder]) == []  # it becomes a work item (see test_runtime_manual)
 
 
 def test_service_operators_must_be_registered(tmp_path):
@@ -317,3 +332,42 @@ def test_odd_files_never_crash_the_validator(tmp_path, content):
     problems = validate_paths([folder])
     assert problems and all(isinstance(p, Problem) for p in problems)
     assert any(Path(p.file).name in ("decision.bpmn", "process.json") for p in problems)
+
+
+def test_scripts_may_not_call_builtins_the_engine_withholds(tmp_path):
+    folder = copy(tmp_path, "scripts")
+    bpmn = folder / "scripts.bpmn"
+    script = next(line for line in bpmn.read_text().splitlines() if "<bpmn:script>" in line)
+    line = edit(bpmn, script, script.replace("<bpmn:script>", "<bpmn:script>print(locals())\n"))
+    problem = only(validate_paths([folder]))
+    assert problem.line == line
+    assert "calls 'print', 'locals', which scripts cannot use" in problem.message
+
+
+def test_a_data_field_named_like_a_builtin_is_not_a_problem(tmp_path):
+    folder = copy(tmp_path, "scripts")
+    bpmn = folder / "scripts.bpmn"
+    script = next(line for line in bpmn.read_text().splitlines() if "<bpmn:script>" in line)
+    edit(bpmn, script, script.replace("<bpmn:script>", "<bpmn:script>kind = type if 'type' in dir else 'x'\n"))
+    assert all("cannot use" not in p.message or "'dir'" in p.message for p in validate_paths([folder]))
+
+
+def test_a_sequence_flow_from_nowhere_is_named(tmp_path):
+    folder = copy(tmp_path, "basic")
+    bpmn = folder / "basic.bpmn"
+    flow = next(line for line in bpmn.read_text().splitlines() if "<bpmn:sequenceFlow" in line and "sourceRef" in line)
+    source = flow.split('sourceRef="')[1].split('"')[0]
+    line = edit(bpmn, flow, flow.replace(f'sourceRef="{source}"', 'sourceRef="no_such_element"'))
+    problems = [p for p in validate_paths([folder]) if p.line == line]
+    assert any("sourceRef of bpmn:sequenceFlow" in p.message and "'no_such_element'" in p.message for p in problems)
+
+
+def test_element_kinds_the_runtime_cannot_run_are_named(tmp_path):
+    folder = copy(tmp_path, "basic")
+    bpmn = folder / "basic.bpmn"
+    text = bpmn.read_text()
+    end = text.index("</bpmn:process>")
+    bpmn.write_text(text[:end] + '<bpmn:complexGateway id="odd_gateway" />\n    ' + text[end:])
+    line = line_of(bpmn, "odd_gateway")
+    problem = next(p for p in validate_paths([folder]) if "odd_gateway" in p.message)
+    assert problem.line == line and "bpmn:complexGateway, which Caseworks cannot run" in problem.message

@@ -158,12 +158,12 @@ def test_processes_validate_reports_file_and_line(env, tmp_path):
     lines = bpmn.read_text().splitlines()
     at = next(i for i, line in enumerate(lines) if '<bpmn:userTask id="chase"' in line)
     end = next(i for i in range(at, len(lines)) if "</bpmn:userTask>" in lines[i])
-    lines[at] = lines[at].replace("<bpmn:userTask", "<bpmn:task")  # a manual task: refused, use a user task
-    lines[end] = lines[end].replace("</bpmn:userTask>", "</bpmn:task>")
+    lines[at] = lines[at].replace("<bpmn:userTask", "<bpmn:scriptTask")  # a script the engine cannot run
+    lines[end] = lines[end].replace("</bpmn:userTask>", "<bpmn:script>print(locals())</bpmn:script></bpmn:scriptTask>")
     bpmn.write_text("\n".join(lines))
     result = run(env, "processes", "validate", str(broken), check=False)
     assert result.returncode == 1
-    assert f"quick.bpmn:{at + 1}:" in result.stdout
+    assert f"quick.bpmn:{end + 1}: script of 'chase' calls 'print', 'locals'" in result.stdout
 
 
 @pytest.mark.postgres

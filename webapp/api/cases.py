@@ -6,7 +6,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from engine.errors import ValidationFailed
-from engine.services import cases
+from engine.services import cases, repair
 from engine.services.parties import Customer
 from webapp.api.common import ctx, field, int_arg, json_body, principal, requires
 
@@ -96,15 +96,20 @@ def send_message(reference: str, name: str) -> tuple[Response, int]:
     body = json_body(required=False)
     errors: dict[str, str] = {}
     data = field(body, "data", dict, errors, required=False, default={})
+    correlations = field(body, "correlations", dict, errors, required=False, default={})
     if errors:
         raise ValidationFailed("the message is not valid", details=errors)
-    return jsonify(cases.send_message(ctx(), reference, name, data, principal().username)), 202
+    return jsonify(cases.send_message(ctx(), reference, name, data, principal().username, correlations)), 202
 
 
 @bp.post("/api/v1/cases/<reference>/retry")
 @requires("case.retry")
 def retry(reference: str) -> Response:
-    return jsonify(cases.retry_case(ctx(), reference, principal().username))
+    body = json_body(required=False)
+    version = body.get("version")
+    if version is not None:  # moving onto another version is a repair: designers and admins
+        principal().require("case.repair")
+    return jsonify(repair.retry(ctx(), reference, principal().username, version))
 
 
 @bp.get("/api/v1/search")

@@ -11,7 +11,7 @@ from engine.settings import PROJECT_ROOT, Settings
 from webapp.ui.base import bp
 from webapp.ui.security import ctx
 
-LIBRARIES = {"htmx": ("htmx.org", "dist"), "bpmn-js": ("bpmn-js", "dist")}
+LIBRARIES = {"htmx": ("htmx.org", "dist"), "bpmn-js": ("bpmn-js", "dist"), "dmn-js": ("dmn-js", "dist")}
 SUFFIXES = (".js", ".css", ".woff", ".woff2", ".ttf", ".eot", ".svg")
 
 
