@@ -10,6 +10,7 @@ from engine.context import Context
 from engine.settings import Settings
 from webapp import errors, ui
 from webapp.api import cases, documents, work_items
+from webapp.api import webhooks as webhooks_api
 from webapp.api.common import TokenCache
 from webapp.openapi import document
 
@@ -30,6 +31,7 @@ def create_app(settings: Settings | None = None, *, context: Context | None = No
     app.register_blueprint(cases.bp)
     app.register_blueprint(work_items.bp)
     app.register_blueprint(documents.bp)
+    app.register_blueprint(webhooks_api.bp)
     ui.register(app, ctx)
     spec = document()
 

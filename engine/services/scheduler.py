@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from engine.context import Context
 from engine.errors import CaseworksError, ConcurrentUpdate
 from engine.models import Case, Job, JobStatus, ProcessInstance
-from engine.services import documents
+from engine.services import channels, documents
 from engine.services.instances import RETRY_BACKOFF, load_instance, run_and_apply
 
 log = logging.getLogger("caseworks.scheduler")
@@ -153,7 +153,7 @@ class BackgroundWorker:
         self._threads: list[threading.Thread] = []
 
     def start(self) -> None:
-        for name, step in (("timers", fire_due_timers), ("jobs", run_due_jobs)):
+        for name, step in (("timers", fire_due_timers), ("jobs", run_due_jobs), ("channels", channels.tick)):
             thread = threading.Thread(target=self._loop, args=(step,), name=f"caseworks-{name}", daemon=True)
             thread.start()
             self._threads.append(thread)
