@@ -10,7 +10,8 @@ from engine.context import Context
 from engine.settings import Settings
 from webapp import errors, ui
 from webapp.api import cases, documents, work_items
-from webapp.api import webhooks as webhooks_api
+from webapp.api import selfservice_links, webhooks as webhooks_api
+from webapp import selfservice as selfservice_pages
 from webapp.api.common import TokenCache
 from webapp.openapi import document
 
@@ -32,6 +33,8 @@ def create_app(settings: Settings | None = None, *, context: Context | None = No
     app.register_blueprint(work_items.bp)
     app.register_blueprint(documents.bp)
     app.register_blueprint(webhooks_api.bp)
+    app.register_blueprint(selfservice_links.bp)
+    selfservice_pages.register(app)
     ui.register(app, ctx)
     spec = document()
 
