@@ -63,7 +63,7 @@ def _guard() -> Any:
                                "few minutes.", 429)
     if request.method == "POST":
         origin = request.headers.get("Origin") or request.headers.get("Referer")
-        if origin and urlsplit(origin).netloc != request.host:
+        if origin and origin != "null" and urlsplit(origin).netloc != request.host:
             abort(403)
     return None
 
@@ -73,7 +73,7 @@ def _headers(response: Response) -> Response:
     response.headers["Content-Security-Policy"] = CSP
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "no-referrer"  # the link is the credential: never leak it onwards
+    response.headers["Referrer-Policy"] = "same-origin"  # the link is the credential: never sent to other sites
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Robots-Tag"] = "noindex"
     return response

@@ -37,7 +37,7 @@ def test_the_page_tells_the_customer_what_is_missing_and_nothing_internal(api, c
     assert link(api, ref) == path  # the active link is reused, not multiplied
     page = client.get(path)
     html = page.get_data(as_text=True)
-    assert page.status_code == 200 and "no-referrer" in page.headers["Referrer-Policy"]
+    assert page.status_code == 200 and page.headers["Referrer-Policy"] == "same-origin"
     assert "We are waiting for something from you" in html and "Repair estimate" in html
     assert 'accept="image/*" capture="environment"' in html
     assert "upset" not in html and "frontoffice-user" not in html and "POL-1234567" not in html
