@@ -415,6 +415,7 @@ class InboundMail(Base):
     blob_key: Mapped[str] = mapped_column(String(64))
     matched_by: Mapped[str | None] = mapped_column(String(40))
     attachments: Mapped[list[Any]] = mapped_column(default=list)
+    route_item_id: Mapped[int | None] = mapped_column(ForeignKey("work_items.id"))
     received_at: Mapped[datetime]
 
 

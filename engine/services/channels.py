@@ -9,7 +9,7 @@ import logging
 import time
 
 from engine.context import Context
-from engine.services import outbox, webhooks
+from engine.services import mail_sources, outbox, webhooks
 
 log = logging.getLogger("caseworks.channels")
 CONSUMERS: list[outbox.Consumer] = [webhooks.fan_out]
@@ -26,7 +26,18 @@ def tick(ctx: Context) -> int:
     return done
 
 
-STEPS = [webhooks.deliver_due]
+_fetch_schedules: dict[int, "Schedule"] = {}
+
+
+def fetch_mail(ctx: Context) -> int:
+    """Read the mailbox every ``CASEWORKS_IMAP_INTERVAL`` seconds (when one is configured)."""
+    if not ctx.settings.imap_host:
+        return 0
+    schedule = _fetch_schedules.setdefault(id(ctx), Schedule(ctx.settings.imap_interval))
+    return mail_sources.scheduled_fetch(ctx) if schedule.due() else 0
+
+
+STEPS = [webhooks.deliver_due, fetch_mail]
 
 
 class Schedule:

@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from engine.context import Context
 from engine.errors import CaseworksError, ConcurrentUpdate
 from engine.models import Case, Job, JobStatus, ProcessInstance
-from engine.services import channels, documents
+from engine.services import channels, documents, mail_in
 from engine.services.instances import RETRY_BACKOFF, load_instance, run_and_apply
 
 log = logging.getLogger("caseworks.scheduler")
@@ -71,6 +71,7 @@ def _retry_instance(ctx: Context, payload: dict[str, Any]) -> None:
 JOB_HANDLERS: dict[str, Callable[[Context, dict[str, Any]], None]] = {
     "retry_instance": _retry_instance,
     documents.CAPTURE_JOB: documents.capture_job,
+    mail_in.ATTACHMENTS_JOB: mail_in.capture_attachments,
 }
 
 

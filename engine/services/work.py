@@ -17,7 +17,7 @@ from engine.errors import (
     WorkItemNotFound,
 )
 from engine.models import Case, User, WorkItem, WorkItemState
-from engine.services import intake
+from engine.services import intake, mail_in
 from engine.services.auth import Principal
 from engine.services.cases import iso, username, validate_form
 from engine.services.instances import OPEN_STATES, Loaded, add_event, load_instance, run_and_apply
@@ -94,6 +94,8 @@ def get_work_item(ctx: Context, item_id: int) -> dict[str, Any]:
 def _form(ctx: Context, session: Session, item: WorkItem, case: Case | None,
           loaded: Loaded | None = None) -> dict[str, Any] | None:
     """A BPMN task's form comes from its process version; document intake items have built-in forms."""
+    if item.kind in mail_in.FORMS:
+        return mail_in.FORMS[item.kind]
     if item.kind != "task":
         return intake.FORMS[item.kind]
     assert case is not None
@@ -149,7 +151,7 @@ def claim(ctx: Context, item_id: int, who: Principal) -> dict[str, Any]:
             .execution_options(synchronize_session=False))
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise _explain_conflict(session, item_id, who)
-        add_event(session, case.id, "work_item_claimed", who.username, {"work_item": item_id, "title": item.title}, now)
+        add_event(session, item.case_id, "work_item_claimed", who.username, {"work_item": item_id, "title": item.title}, now)
         return {**item_view(item, case, who.username), "state": CLAIMED, "claimed_at": iso(now)}
 
 
@@ -169,7 +171,7 @@ def release(ctx: Context, item_id: int, who: Principal) -> dict[str, Any]:
                                  .execution_options(synchronize_session=False))
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise _explain_conflict(session, item_id, who)
-        add_event(session, case.id, "work_item_released", who.username, {"work_item": item_id}, now)
+        add_event(session, item.case_id, "work_item_released", who.username, {"work_item": item_id}, now)
         return {**item_view(item, case, None), "state": READY, "claimed_at": None}
 
 
@@ -209,7 +211,9 @@ def _complete_once(ctx: Context, item_id: int, data: dict[str, Any], who: Princi
             raise _explain_conflict(session, item_id, who)
         add_event(session, item.case_id, "work_item_completed", who.username,
                   {"work_item": item_id, "task": item.name, "title": item.title, "data": data}, now)
-        if item.kind != "task":
+        if item.kind == mail_in.ROUTE_EMAIL:
+            mail_in.complete_route(ctx, session, item, data, who.username)
+        elif item.kind != "task":
             intake.complete_item(ctx, session, item, data, who.username)
         else:
             assert loaded is not None

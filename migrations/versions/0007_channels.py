@@ -79,8 +79,10 @@ def upgrade() -> None:
     sa.Column('blob_key', sa.String(length=64), nullable=False),
     sa.Column('matched_by', sa.String(length=40), nullable=True),
     sa.Column('attachments', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('route_item_id', sa.Integer(), nullable=True),
     sa.Column('received_at', engine.models.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['case_id'], ['cases.id'], ),
+    sa.ForeignKeyConstraint(['route_item_id'], ['work_items.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('message_id')
     )
