@@ -9,10 +9,10 @@ import logging
 import time
 
 from engine.context import Context
-from engine.services import mail_sources, outbox, webhooks
+from engine.services import mail_sources, notify, outbox, webhooks
 
 log = logging.getLogger("caseworks.channels")
-CONSUMERS: list[outbox.Consumer] = [webhooks.fan_out]
+CONSUMERS: list[outbox.Consumer] = [webhooks.fan_out, notify.write_notifications]
 
 
 def tick(ctx: Context) -> int:
@@ -37,7 +37,7 @@ def fetch_mail(ctx: Context) -> int:
     return mail_sources.scheduled_fetch(ctx) if schedule.due() else 0
 
 
-STEPS = [webhooks.deliver_due, fetch_mail]
+STEPS = [webhooks.deliver_due, notify.send_due, fetch_mail]
 
 
 class Schedule:

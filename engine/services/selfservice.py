@@ -152,15 +152,20 @@ def upload(ctx: Context, token: str, up: Upload) -> dict[str, Any]:
 def log_customer_interaction(ctx: Context, reference: str, channel: str, direction: str, summary: str) -> None:
     """An interaction the customer may see on their own page (it is about what they sent or were sent)."""
     with ctx.write() as session:
-        case = load_case(session, reference)
-        now = ctx.clock.now()
-        item = Interaction(case_id=case.id, party_id=case.party_id, channel=channel, direction=direction,
-                           summary=summary, agent=None, occurred_at=now)
-        session.add(item)
-        session.flush()
-        add_event(session, case.id, "interaction", CUSTOMER if direction == "inbound" else "system",
-                  {"interaction_id": item.id, "channel": channel, "direction": direction, "summary": summary,
-                   "customer_visible": True}, now)
+        record_interaction(session, load_case(session, reference), channel, direction, summary, ctx.clock.now())
+
+
+def record_interaction(session: Session, case: Case, channel: str, direction: str, summary: str, now: datetime,
+                       **details: Any) -> Interaction:
+    """The interaction and its timeline event, marked as one the customer's page may show word for word."""
+    item = Interaction(case_id=case.id, party_id=case.party_id, channel=channel, direction=direction,
+                       summary=summary, agent=None, occurred_at=now)
+    session.add(item)
+    session.flush()
+    add_event(session, case.id, "interaction", CUSTOMER if direction == "inbound" else "system",
+              {"interaction_id": item.id, "channel": channel, "direction": direction, "summary": summary,
+               "customer_visible": True, **details}, now)
+    return item
 
 
 def give_feedback(ctx: Context, token: str, satisfaction: Any, ease: Any) -> None:
