@@ -265,3 +265,15 @@ def load_case_reference(session: Session, case_id: int | None) -> str:
 
 
 __all__ = ["take_in", "parse", "match", "complete_route", "capture_attachments", "FORMS", "ROUTE_EMAIL"]
+
+
+def mail_for_item(ctx: Context, item_id: int) -> dict[str, Any] | None:
+    """What a person routing an e-mail needs to see: sender, subject, the text and the attachments' names."""
+    with ctx.read() as session:
+        row = session.scalar(select(InboundMail).where(InboundMail.route_item_id == item_id))
+        if row is None:
+            return None
+        sender, subject, key, files, why = row.sender, row.subject, row.blob_key, row.attachments, row.matched_by
+    mail = parse(ctx.blobs.get(key))
+    return {"from": sender, "subject": subject, "text": mail.text[:5000], "why": why,
+            "attachments": [f["filename"] for f in files]}

@@ -164,3 +164,20 @@ def test_mail_fetch_folder_on_the_command_line(ctx, settings, tmp_path: Path, mo
     (drop / "c.eml").write_bytes((drop / "processed" / "a.eml").read_bytes())  # the same mail dropped again
     assert cli.main(["mail", "fetch", "--folder", str(drop)]) == 0
     assert "0 new mail(s), 1 already taken in" in capsys.readouterr().out
+
+
+def test_the_routing_item_page_shows_the_mail(ctx, app, tmp_path):
+    auth.ensure_user(ctx, "router", ["backoffice"], password="correct horse battery")
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    (drop / "x.eml").write_bytes(mail("Where is my money?", sender="who@nowhere.example",
+                                      body="I sent my claim weeks ago.", message_id="<w@x>"))
+    mail_sources.fetch_folder(ctx, drop)
+    [item] = work.list_work_items(ctx, work.WorkFilter(queue="document_intake"))
+    browser = app.test_client()
+    login = browser.get("/login").get_data(as_text=True)
+    token = login.split('name="csrf_token" value="')[1].split('"')[0]
+    browser.post("/login", data={"username": "router", "password": "correct horse battery", "csrf_token": token})
+    html = browser.get(f"/work/items/{item['id']}").get_data(as_text=True)
+    assert "E-mail from who@nowhere.example" in html and "Where is my money?" in html
+    assert "I sent my claim weeks ago." in html

@@ -1,11 +1,12 @@
-"""The desk's side of the customer's self-service link: show it on each case, create it, withdraw it."""
+"""The desk's side of the channels: the customer's self-service link (show, create, withdraw) and the e-mail
+behind a "Route inbound e-mail" work item."""
 from __future__ import annotations
 
 from typing import Any
 
 from flask import flash, redirect, request, url_for
 
-from engine.services import selfservice
+from engine.services import mail_in, selfservice
 from webapp.api.selfservice_links import base_url
 from webapp.ui.base import bp
 from webapp.ui.security import ctx, page, user
@@ -16,9 +17,14 @@ def current(reference: str) -> dict[str, Any] | None:
     return selfservice.current_link(ctx(), reference, base_url())
 
 
+def routed_mail(item_id: int) -> dict[str, Any] | None:
+    """For the "Route inbound e-mail" item page: the mail to route."""
+    return mail_in.mail_for_item(ctx(), item_id)
+
+
 @bp.record_once
 def _template_global(state: Any) -> None:
-    state.app.jinja_env.globals["self_service_link"] = current
+    state.app.jinja_env.globals.update(self_service_link=current, routed_mail=routed_mail)
 
 
 def _back(reference: str) -> str:
