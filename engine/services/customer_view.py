@@ -85,6 +85,7 @@ def _entry(event: Event, opened_via: str) -> dict[str, Any] | None:
         channel = CHANNEL_NAMES.get(p.get("channel", ""), p.get("channel", ""))
         if p.get("customer_visible"):
             return {"at": at, "channel": channel, "text": p.get("summary", "")}
-        way = "from you" if p.get("direction") == "inbound" else "with us"
-        return {"at": at, "channel": channel, "text": f"{channel} contact {way}"}  # an agent's words stay inside
+        # an agent's words (and anyone else's) stay inside: only that there was contact, and how
+        return {"at": at, "channel": channel,
+                "text": "Message received" if p.get("direction") == "inbound" else "We contacted you"}
     return None

@@ -197,9 +197,13 @@ def _land(ctx: Context, session: Session, row: InboundMail, case: Case, mail: Ma
                        summary=_summary(mail), agent=None, occurred_at=now)
     session.add(item)
     session.flush()
+    # Words from someone other than the customer never reach the customer's page (anyone can write a reference).
+    own = session.scalar(select(PartyIdentifier.id).where(
+        PartyIdentifier.party_id == case.party_id, PartyIdentifier.kind == "email",
+        PartyIdentifier.value == normalize("email", row.sender))) is not None
     add_event(session, case.id, "interaction", f"email:{row.sender}"[:120],
               {"interaction_id": item.id, "channel": "email", "direction": "inbound", "summary": item.summary,
-               "from": row.sender, "mail_id": row.id, "matched_by": row.matched_by, "customer_visible": True}, now)
+               "from": row.sender, "mail_id": row.id, "matched_by": row.matched_by, "customer_visible": own}, now)
     search.index(session, "interaction", str(item.id), case.id, f"{case.reference} email inbound {mail.subject}",
                  mail.text[:20000])
     if not row.attachments:

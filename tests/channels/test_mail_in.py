@@ -12,7 +12,7 @@ from imap_tools import MailBoxUnencrypted
 from sqlalchemy import func, select
 
 from engine.models import InboundMail, Interaction
-from engine.services import auth, cases, mail_sources, scheduler, work
+from engine.services import auth, cases, mail_sources, scheduler, selfservice, work
 from engine.services.parties import Customer
 from tests.capture.documents import DOCUMENTS, encode, scan
 from tests.channels.mailservers import dovecot, Dovecot  # noqa: F401 - fixture
@@ -181,3 +181,17 @@ def test_the_routing_item_page_shows_the_mail(ctx, app, tmp_path):
     html = browser.get(f"/work/items/{item['id']}").get_data(as_text=True)
     assert "E-mail from who@nowhere.example" in html and "Where is my money?" in html
     assert "I sent my claim weeks ago." in html
+
+
+def test_words_from_a_stranger_naming_a_case_never_reach_the_customers_page(ctx, client, tmp_path):
+    ref = open_loan(ctx)
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    (drop / "x.eml").write_bytes(mail(f"{ref}: click http://phish.example now", sender="mallory@evil.example",
+                                      message_id="<m@x>"))
+    (drop / "y.eml").write_bytes(mail(f"My payslip for {ref}", message_id="<j@x>"))
+    mail_sources.fetch_folder(ctx, drop)
+    link = selfservice.create_link(ctx, ref, "desk", "http://localhost")
+    html = client.get(link["url"].removeprefix("http://localhost")).get_data(as_text=True)
+    assert "phish" not in html and "Message received" in html
+    assert f"My payslip for {ref}" in html  # the customer's own mail, from their known address
