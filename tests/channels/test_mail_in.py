@@ -12,7 +12,7 @@ from imap_tools import MailBoxUnencrypted
 from sqlalchemy import func, select
 
 from engine.models import InboundMail, Interaction
-from engine.services import auth, cases, mail_sources, scheduler, selfservice, work
+from engine.services import auth, cases, channels, mail_sources, scheduler, selfservice, work
 from engine.services.parties import Customer
 from tests.capture.documents import DOCUMENTS, encode, scan
 from tests.channels.mailservers import dovecot, Dovecot  # noqa: F401 - fixture
@@ -195,3 +195,15 @@ def test_words_from_a_stranger_naming_a_case_never_reach_the_customers_page(ctx,
     html = client.get(link["url"].removeprefix("http://localhost")).get_data(as_text=True)
     assert "phish" not in html and "Message received" in html
     assert f"My payslip for {ref}" in html  # the customer's own mail, from their known address
+
+
+def test_the_worker_reads_the_mailbox_on_its_schedule(ctx, dovecot):  # noqa: F811
+    ref = open_loan(ctx)
+    boxed = with_mailbox(ctx, dovecot)
+    boxed = dataclasses.replace(boxed, settings=boxed.settings.with_(imap_interval=3600))
+    deliver(dovecot, mail(f"First word on {ref}", message_id="<s1@x>"))
+    channels.tick(boxed)
+    deliver(dovecot, mail(f"Second word on {ref}", message_id="<s2@x>"))
+    channels.tick(boxed)  # within the interval: the mailbox is not read again yet
+    assert folders(dovecot) == {"INBOX": 1, "Processed": 1}
+    assert [e["summary"] for e in cases.timeline(ctx, ref) if e["type"] == "interaction"] == [f"First word on {ref}"]
