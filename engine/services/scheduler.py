@@ -143,7 +143,8 @@ def tick(ctx: Context) -> tuple[int, int]:
 class BackgroundWorker:
     """The worker: one thread fires due timers, another runs jobs, each every ``interval`` seconds.
 
-    Two threads, so a long capture (OCR of a thick scan) never delays a reminder or an SLA escalation.
+    Two threads, so a long capture (OCR of a thick scan) never delays a reminder or an SLA escalation; a third
+    relays events to the channels (webhooks, e-mail), so a slow receiver or mail server delays neither.
     ``run_forever`` runs both until ``stop`` (the ``caseworks worker`` command); ``start`` runs them in the
     background (the in-process worker of ``caseworks serve``)."""
 
