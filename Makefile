@@ -5,8 +5,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 # Debian packages the project needs at run or test time (Tesseract for document capture, Chromium for the
-# browser tests in tests/browser, DejaVu fonts for the documents the capture tests draw).
-APT_PACKAGES := tesseract-ocr tesseract-ocr-eng chromium fonts-dejavu-core tesseract-ocr-deu tesseract-ocr-fra tesseract-ocr-nld tesseract-ocr-spa tesseract-ocr-ita tesseract-ocr-osd
+# browser tests in tests/browser, DejaVu fonts for the documents the capture tests draw, Tesseract's language
+# models for the six languages capture reads, Dovecot as the real IMAP server the e-mail tests start on loopback).
+APT_PACKAGES := tesseract-ocr tesseract-ocr-eng chromium fonts-dejavu-core tesseract-ocr-deu tesseract-ocr-fra tesseract-ocr-nld tesseract-ocr-spa tesseract-ocr-ita tesseract-ocr-osd dovecot-imapd
 SUDO := $(shell [ "$$(id -u)" -ne 0 ] && command -v sudo >/dev/null && echo sudo)
 
 .PHONY: setup system-packages run serve test test-fast bench clean

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     and_,
+    BigInteger,
     Boolean,
     DateTime,
     Float,
@@ -385,3 +386,115 @@ class RateLimitHit(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(255))
     at: Mapped[float] = mapped_column(Float)  # seconds since the epoch (time.time(), as `limits` counts)
+
+
+# -- channels (issue 13): webhooks, the event relay, customer self-service, e-mail in and out ---------------
+class Webhook(Base):
+    """A subscription of another system to event types; deliveries are signed with ``secret`` (HMAC-SHA256)."""
+
+    __tablename__ = "webhooks"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    events: Mapped[list[Any]] = mapped_column(default=list)
+    secret: Mapped[str] = mapped_column(String(100))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime]
+
+
+class WebhookDelivery(Base):
+    """One event for one subscription: its body (fixed at fan-out, so a replay sends the same bytes), its state
+    and a log of attempts. Deliveries of one case go out in ``id`` order."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        UniqueConstraint("webhook_id", "event_id", name="uq_webhook_delivery_event"),
+        Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+        Index("ix_webhook_deliveries_case", "webhook_id", "case_id", "id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    webhook_id: Mapped[int] = mapped_column(ForeignKey("webhooks.id", ondelete="CASCADE"))
+    event_id: Mapped[int] = mapped_column(Integer)
+    event_type: Mapped[str] = mapped_column(String(60))
+    case_id: Mapped[int | None] = mapped_column(Integer)
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending, delivered, failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    first_attempt_at: Mapped[datetime | None]
+    delivered_at: Mapped[datetime | None]
+    last_status: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    log: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[datetime]
+
+
+class RelayCursor(Base):
+    """How far the event relay has read the events table (PostgreSQL: by transaction id, then id)."""
+
+    __tablename__ = "relay_cursors"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    txid: Mapped[int] = mapped_column(BigInteger, default=0)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SelfServiceLink(Base):
+    """A customer's link to one case: signed (the URL carries id and nonce), expiring, revocable."""
+
+    __tablename__ = "self_service_links"
+    __table_args__ = (Index("ix_self_service_links_case", "case_id", "revoked_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    nonce: Mapped[str] = mapped_column(String(64))  # signed with the server key into the URL; useless without it
+    created_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class CustomerFeedback(Base):
+    """The two questions asked at closure on the self-service page (satisfaction 1-5, ease 1-7)."""
+
+    __tablename__ = "customer_feedback"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), unique=True)
+    satisfaction: Mapped[int] = mapped_column(Integer)
+    ease: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime]
+
+
+class InboundMail(Base):
+    """An e-mail taken in (deduplicated by Message-ID), the case it landed on and its raw bytes' blob key."""
+
+    __tablename__ = "inbound_mails"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(500), unique=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    sender: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(Text)
+    blob_key: Mapped[str] = mapped_column(String(64))
+    matched_by: Mapped[str | None] = mapped_column(String(40))
+    attachments: Mapped[list[Any]] = mapped_column(default=list)
+    route_item_id: Mapped[int | None] = mapped_column(ForeignKey("work_items.id"))
+    received_at: Mapped[datetime]
+
+
+class Notification(Base):
+    """An e-mail to the customer, written by the relay from a process step and sent from this outbox."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_due", "status", "next_attempt_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(Integer, unique=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    step: Mapped[str] = mapped_column(String(120))
+    to_address: Mapped[str | None] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    message_id: Mapped[str] = mapped_column(String(500), unique=True)
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending, sending, sent, failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]

@@ -40,6 +40,23 @@ class Settings:
     node_modules: Path | None = None  # the front-end libraries; None: the repository's node_modules
     default_phone_region: str = "GB"  # ISO country whose national phone numbers need no +code (07700 900104)
     extra: Mapping[str, str] = field(default_factory=dict)
+    # channels: where customers' links point, the mailbox read by `caseworks mail fetch`, the SMTP server
+    public_url: str = "http://127.0.0.1:8000"  # CASEWORKS_PUBLIC_URL: the address customers open links at
+    self_service_days: int = 60
+    imap_host: str = ""
+    imap_port: int = 993
+    imap_user: str = ""
+    imap_password: str = ""
+    imap_ssl: bool = True
+    imap_folder: str = "INBOX"
+    imap_processed_folder: str = "Processed"
+    imap_interval: float = 60.0  # seconds between fetches by the worker (0: only `caseworks mail fetch`)
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_security: str = "starttls"  # starttls, ssl or none
+    mail_from: str = "Caseworks <caseworks@localhost>"
 
     @property
     def effective_database_url(self) -> str:
@@ -91,8 +108,33 @@ class Settings:
             node_modules=Path(env["CASEWORKS_NODE_MODULES"]) if env.get("CASEWORKS_NODE_MODULES") else None,
             default_phone_region=env.get("CASEWORKS_PHONE_REGION", "GB").upper(),
             extra={k: v for k, v in env.items() if k.startswith("CASEWORKS_")},
+            **_channel_settings(env),
         )
 
 
 def _flag(value: str) -> bool:
     return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _channel_settings(env: Mapping[str, str]) -> dict[str, object]:
+    """``CASEWORKS_PUBLIC_URL``, ``CASEWORKS_IMAP_*``, ``CASEWORKS_SMTP_*`` and ``CASEWORKS_MAIL_FROM``."""
+    got = {
+        "public_url": env.get("CASEWORKS_PUBLIC_URL"),
+        "self_service_days": env.get("CASEWORKS_SELF_SERVICE_DAYS"),
+        "imap_host": env.get("CASEWORKS_IMAP_HOST"), "imap_port": env.get("CASEWORKS_IMAP_PORT"),
+        "imap_user": env.get("CASEWORKS_IMAP_USER"), "imap_password": env.get("CASEWORKS_IMAP_PASSWORD"),
+        "imap_ssl": env.get("CASEWORKS_IMAP_SSL"), "imap_folder": env.get("CASEWORKS_IMAP_FOLDER"),
+        "imap_processed_folder": env.get("CASEWORKS_IMAP_PROCESSED_FOLDER"),
+        "imap_interval": env.get("CASEWORKS_IMAP_INTERVAL"),
+        "smtp_host": env.get("CASEWORKS_SMTP_HOST"), "smtp_port": env.get("CASEWORKS_SMTP_PORT"),
+        "smtp_user": env.get("CASEWORKS_SMTP_USER"), "smtp_password": env.get("CASEWORKS_SMTP_PASSWORD"),
+        "smtp_security": env.get("CASEWORKS_SMTP_SECURITY"), "mail_from": env.get("CASEWORKS_MAIL_FROM"),
+    }
+    types = {name: type(getattr(Settings, name)) for name in got}
+    out: dict[str, object] = {}
+    for name, raw in got.items():
+        if raw is None:
+            continue
+        kind = types[name]
+        out[name] = _flag(raw) if kind is bool else kind(raw.rstrip("/") if name == "public_url" else raw)
+    return out

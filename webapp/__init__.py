@@ -9,7 +9,9 @@ from engine.bootstrap import build
 from engine.context import Context
 from engine.settings import Settings
 from webapp import errors, hardening, ui
+from webapp import selfservice as selfservice_pages
 from webapp.api import cases, customers, documents, processes, repair, work_items
+from webapp.api import selfservice_links, webhooks as webhooks_api
 from webapp.openapi import document
 
 MAX_BODY = 2 * 1024 * 1024
@@ -33,6 +35,9 @@ def create_app(settings: Settings | None = None, *, context: Context | None = No
     app.register_blueprint(customers.bp)
     app.register_blueprint(processes.bp)
     app.register_blueprint(repair.bp)
+    app.register_blueprint(webhooks_api.bp)
+    app.register_blueprint(selfservice_links.bp)
+    selfservice_pages.register(app)
     ui.register(app, ctx)
 
     @app.before_request

@@ -19,6 +19,7 @@ from engine.context import Context
 from engine.db import connect, upgrade
 from engine.demo import load_demo, print_credentials
 from engine.errors import CaseworksError
+from engine.services import mail_sources
 from engine.services.auth import create_token, deactivate_user, ensure_user, set_password
 from engine.services.builtin import ensure_default_teams
 from engine.services.scheduler import BackgroundWorker, run_job
@@ -155,6 +156,22 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_mail_fetch(args: argparse.Namespace) -> int:
+    """Read the mailbox (CASEWORKS_IMAP_*) or every .eml in --folder; each mail is moved once committed."""
+    ctx = _context(args)
+    try:
+        report = mail_sources.fetch_folder(ctx, Path(args.folder)) if args.folder else mail_sources.fetch_imap(ctx)
+    finally:
+        ctx.db.dispose()
+    for outcome in report.new:
+        where = outcome.case_reference or "a 'Route inbound e-mail' work item"
+        print(f"{outcome.message_id}: on {where} ({outcome.matched_by})")
+    for problem in report.problems:
+        print(f"caseworks: {problem}", file=sys.stderr)
+    print(f"{len(report.new)} new mail(s), {report.already} already taken in, {len(report.problems)} problem(s)")
+    return 1 if report.problems else 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="caseworks", description="Caseworks case and document workflow engine. "
                                 "Configuration: CASEWORKS_HOME (default ./var), CASEWORKS_DATABASE_URL.")
@@ -203,6 +220,10 @@ def parser() -> argparse.ArgumentParser:
     pt.add_argument("paths", nargs="*")
     pt.set_defaults(func=cmd_processes_test)
     sub.add_parser("demo", help="load demo users and cases").set_defaults(func=cmd_demo)
+    mail = sub.add_parser("mail", help="e-mail in").add_subparsers(dest="mail_command", required=True)
+    mf = mail.add_parser("fetch", help="take in new mail from CASEWORKS_IMAP_* (or a folder of .eml files)")
+    mf.add_argument("--folder", help="read every .eml file in this folder instead; each moves to DIR/processed/")
+    mf.set_defaults(func=cmd_mail_fetch)
     return p
 
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from webapp.openapi_channels import PATHS as CHANNEL_PATHS
+
 ERROR = {"$ref": "#/components/schemas/Error"}
 
 
@@ -189,5 +191,6 @@ def document() -> dict[str, Any]:
             "/api/v1/work-items/{id}/complete": {"post": _op(
                 "Complete with form data", {"200": _resp("Completed", WORK_ITEM)}, 400, 404, 409, 422,
                 body={"$ref": "#/components/schemas/Completion"}, params=[ITEM])},
+            **CHANNEL_PATHS,
         },
     }

@@ -96,6 +96,7 @@ class ServiceCall:
     case: Mapping[str, Any]
     now: _dt.datetime
     emitted: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    step: str = ""  # the BPMN id of the service task (a notification's template is named after it)
 
     def emit(self, kind: str, payload: dict[str, Any]) -> None:
         """Record an event on the case timeline, in the same transaction as the step."""
@@ -151,7 +152,7 @@ class CaseScriptEngine(PythonScriptEngine):
             raise ServiceTaskFailed(f"{where}: no service handler is registered for '{operation_name}'")
         params = {name: p["value"] for name, p in (operation_params or {}).items()}
         call = ServiceCall(operation_name, params, json.loads(json.dumps(task.data, default=str)),
-                           self.case, self.clock.now())
+                           self.case, self.clock.now(), step=task.task_spec.bpmn_id)
         try:
             result = handler(call)
         except Exception as err:  # noqa: BLE001 - any handler failure becomes a retryable incident

@@ -28,7 +28,7 @@ def schedule_payment(call: ServiceCall) -> dict[str, Any]:
 
 def notify_customer(call: ServiceCall) -> dict[str, Any]:
     """Record an outbound customer notification on the timeline (the channel adapter sends it)."""
-    message = {"channel": call.params.get("channel", "email"), "text": call.params.get("text", "")}
+    message = {"channel": call.params.get("channel", "email"), "text": call.params.get("text", ""), "step": call.step}
     call.emit("customer_notified", message)
     return message
 

@@ -107,9 +107,10 @@ def apply_snapshot(ctx: Context, session: Session, case: Case, instance: Process
     # What search sees (data and status text) often stays the same through a step: re-index only on change.
     searchable_changed = values["data"] != case.data or values.get("status_text", case.status_text) != case.status_text
     conn.execute(_update_statement(CASES, frozenset(values)), {**values, "_id": case.id})
+    status_event = status_change(case, values, actor, now)
     _set_loaded(case, values)
-    _sync_work_items(session, case, snapshot, now)
-    add_events(session, event_rows(case.id, actor, snapshot, now))
+    created = _sync_work_items(session, case, snapshot, now)
+    add_events(session, status_event + event_rows(case.id, actor, snapshot, now) + created)
     if searchable_changed:
         index_case(session, case.id, case.reference, case.case_type, case.party, snapshot)
     if snapshot.incident_retryable and schedule_retries:
@@ -153,7 +154,8 @@ def insert_case(ctx: Context, session: Session, case_row: dict[str, Any], versio
         ids = conn.execute(INSERT_ITEM_RETURNING, items).scalars().all()
         for row, item_id in zip(items, ids):
             row["id"] = item_id
-    add_events(session, event_rows(case_id, actor, snapshot, now, before=[("case_opened", opened_event)]))
+    add_events(session, event_rows(case_id, actor, snapshot, now, before=[("case_opened", opened_event)])
+               + item_created_events(case_id, items, now))
     index_case(session, case_id, case_row["reference"], case_row["case_type"], party, snapshot)
     if snapshot.incident_retryable:
         _schedule_retry(session, case_id, now)
@@ -234,8 +236,29 @@ _OPEN_ITEMS = select(ITEMS.c.task_id, ITEMS.c.id).where(ITEMS.c.case_id == bindp
                                                        ITEMS.c.state.in_(OPEN_STATES))
 
 
-def _sync_work_items(session: Session, case: Case, snapshot: Snapshot, now: datetime) -> None:
-    """Open a work item per new READY user task; cancel items whose task is no longer READY."""
+def status_change(case: Case, values: dict[str, Any], actor: str, now: datetime) -> list[dict[str, Any]]:
+    """A ``status_changed`` event when a step changes the case's status, status text or stage (webhooks and the
+    customer's page follow these), else none."""
+    keys = ("status", "status_text", "stage")
+    before = {k: getattr(case, k) for k in keys}
+    after = {k: values.get(k, before[k]) for k in keys}
+    if before == after:
+        return []
+    return [dict(case_id=case.id, kind="status_changed", actor=actor, created_at=now,
+                 payload={"from": before["status"], **after})]
+
+
+def item_created_events(case_id: int, items: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
+    return [dict(case_id=case_id, kind="work_item_created", actor="system", created_at=now,
+                 payload={"work_item": item["id"], "task": item["name"], "title": item["title"],
+                          "queue": item["queue"], "due_at": item["due_at"].isoformat() if item["due_at"] else None})
+            for item in items if item.get("id") is not None]
+
+
+def _sync_work_items(session: Session, case: Case, snapshot: Snapshot, now: datetime) -> list[dict[str, Any]]:
+    """Open a work item per new READY user task; cancel items whose task is no longer READY.
+
+    Returns the ``work_item_created`` events of the new items."""
     conn = session.connection()
     open_items = dict(conn.execute(_OPEN_ITEMS, {"case_id": case.id}).all())
     ready_ids = {t.task_id for t in snapshot.open_tasks}
@@ -245,4 +268,6 @@ def _sync_work_items(session: Session, case: Case, snapshot: Snapshot, now: date
                                                                         completed_at=now))
     rows = item_rows(case.id, case.priority, snapshot, now, skip=set(open_items))
     if rows:
-        conn.execute(INSERT_ITEM, rows)
+        for row, item_id in zip(rows, conn.execute(INSERT_ITEM_RETURNING, rows).scalars().all()):
+            row["id"] = item_id
+    return item_created_events(case.id, rows, now)

@@ -21,7 +21,7 @@ from sqlalchemy import case, select, update
 from engine.context import Context
 from engine.errors import CaseworksError, ConcurrentUpdate
 from engine.models import Case, Job, JobStatus, ProcessInstance
-from engine.services import documents
+from engine.services import channels, documents, mail_in
 from engine.services.instances import RETRY_BACKOFF, load_instance, run_and_apply
 
 log = logging.getLogger("caseworks.scheduler")
@@ -74,6 +74,7 @@ def _retry_instance(ctx: Context, payload: dict[str, Any]) -> None:
 JOB_HANDLERS: dict[str, Callable[[Context, dict[str, Any]], None]] = {
     "retry_instance": _retry_instance,
     documents.CAPTURE_JOB: documents.capture_job,
+    mail_in.ATTACHMENTS_JOB: mail_in.capture_attachments,
 }
 # What a stopped job (one that kept killing its worker) means for what it was about, per kind.
 JOB_ABANDONED: dict[str, Callable[[Context, dict[str, Any], str], None]] = {
@@ -207,7 +208,8 @@ def tick(ctx: Context) -> tuple[int, int]:
 class BackgroundWorker:
     """The worker: one thread fires due timers, another runs jobs, each every ``interval`` seconds.
 
-    Two threads, so a long capture (OCR of a thick scan) never delays a reminder or an SLA escalation.
+    Two threads, so a long capture (OCR of a thick scan) never delays a reminder or an SLA escalation; a third
+    relays events to the channels (webhooks, e-mail), so a slow receiver or mail server delays neither.
     ``run_forever`` runs both until ``stop`` (the ``caseworks worker`` command); ``start`` runs them in the
     background (the in-process worker of ``caseworks serve``)."""
 
@@ -218,7 +220,7 @@ class BackgroundWorker:
         self._threads: list[threading.Thread] = []
 
     def start(self) -> None:
-        for name, step in (("timers", fire_due_timers), ("jobs", run_due_jobs)):
+        for name, step in (("timers", fire_due_timers), ("jobs", run_due_jobs), ("channels", channels.tick)):
             thread = threading.Thread(target=self._loop, args=(step,), name=f"caseworks-{name}", daemon=True)
             thread.start()
             self._threads.append(thread)

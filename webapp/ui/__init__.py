@@ -9,6 +9,7 @@ from flask import Flask
 from engine.context import Context
 from webapp.ui import assets, auth_views, case_views, designer_views, desk_views, work_views  # noqa: F401 - routes
 from webapp.ui import modeler_views, repair_views  # noqa: F401 - routes
+from webapp.ui import selfservice_views  # noqa: F401 - routes
 from webapp.ui.base import bp
 from webapp.ui.security import secret_key
 

@@ -1,0 +1,30 @@
+"""The customer's self-service link of a case: create (or get the active one) and revoke."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, request
+
+from engine.errors import NotFound
+from engine.services import selfservice
+from webapp.api.common import ctx, principal, requires
+
+bp = Blueprint("self_service_links", __name__)
+
+
+def base_url() -> str:
+    """Links point at CASEWORKS_PUBLIC_URL when it is set, else at the address this request came to."""
+    configured = ctx().settings.extra.get("CASEWORKS_PUBLIC_URL")
+    return configured or request.host_url
+
+
+@bp.post("/api/v1/cases/<reference>/self-service-link")
+@requires("interaction.log")
+def create(reference: str) -> tuple[Response, int]:
+    return jsonify(selfservice.create_link(ctx(), reference, principal().username, base_url())), 201
+
+
+@bp.delete("/api/v1/cases/<reference>/self-service-link")
+@requires("interaction.log")
+def revoke(reference: str) -> tuple[str, int]:
+    if not selfservice.revoke(ctx(), reference, principal().username):
+        raise NotFound(f"case '{reference}' has no active self-service link")
+    return "", 204
