@@ -91,7 +91,9 @@ def test_an_empty_summary_is_not_logged(ui: UiClient, customer: dict, ctx) -> No
 
 def test_a_designer_may_read_but_not_log(ui: UiClient, customer: dict) -> None:
     ui.login("designer")
-    assert ui.get(f"/desk/customers/{customer['id']}").status_code == 200
+    assert ui.get(f"/cases/{customer['cases'][0]}").status_code == 200  # reads the case
+    desk = ui.get(f"/desk/customers/{customer['id']}")  # the desk is not a designer's screen
+    assert desk.status_code == 403 and "Your work is in the designer." in desk.get_data(as_text=True)
     refused = ui.post(f"/cases/{customer['cases'][0]}/interactions",
                       {"channel": "phone", "direction": "inbound", "summary": "hello"})
     assert refused.status_code == 403

@@ -12,7 +12,7 @@ from webapp.ui.security import ctx, page
 
 
 @bp.get("/designer", endpoint="designer")
-@page("process.read")
+@page("process.read", screen="designer")
 def designer() -> Any:
     versions = worklist.process_versions(ctx())
     processes = [(key, list(rows)) for key, rows in groupby(versions, key=lambda r: r["process_key"])]
@@ -20,7 +20,7 @@ def designer() -> Any:
 
 
 @bp.get("/designer/versions/<int:version_id>", endpoint="designer_version")
-@page("process.read")
+@page("process.read", screen="designer")
 def designer_version(version_id: int) -> Any:
     definition = worklist.version_definition(ctx(), version_id)
     row = next((v for v in worklist.process_versions(ctx()) if v["id"] == version_id), None)

@@ -23,7 +23,7 @@ def _query() -> str:
 
 
 @bp.get("/desk", endpoint="desk")
-@page("case.read")
+@page("case.read", screen="desk")
 def desk() -> Any:
     """With one customer found, straight to their page (the search box is the desk's front door)."""
     query = _query()
@@ -35,7 +35,7 @@ def desk() -> Any:
 
 
 @bp.get("/desk/customers/<int:party_id>", endpoint="customer_page")
-@page("case.read")
+@page("case.read", screen="desk")
 def customer_page(party_id: int) -> Any:
     who = user()
     customer = notes.customer(ctx(), who, party_id)
@@ -64,7 +64,7 @@ def _new_case_page(customer: dict[str, Any], case_type: str, values: dict[str, A
 
 
 @bp.get("/desk/customers/<int:party_id>/cases/new", endpoint="new_case")
-@page("case.create")
+@page("case.create", screen="desk")
 def new_case(party_id: int) -> Any:
     """The start form of the chosen case type, from its process's start schema (the same form code as tasks)."""
     customer = notes.customer(ctx(), user(), party_id)
@@ -80,7 +80,7 @@ def _choose_case_type(party_id: int) -> Any:
 
 
 @bp.post("/desk/customers/<int:party_id>/cases", endpoint="open_case")
-@page("case.create")
+@page("case.create", screen="desk")
 def open_case(party_id: int) -> Any:
     """Open the case for this customer (found by their strongest identifier, so it joins their other cases)."""
     who = user()
@@ -105,7 +105,7 @@ def open_case(party_id: int) -> Any:
 
 
 @bp.post("/desk/customers/<int:party_id>/documents", endpoint="desk_upload")
-@page("document.upload")
+@page("document.upload", screen="desk")
 def desk_upload(party_id: int) -> Any:
     """A document the customer hands over at the desk, onto one of their cases (channel ``branch``)."""
     who = user()
@@ -133,7 +133,7 @@ def desk_upload(party_id: int) -> Any:
 
 
 @bp.post("/desk/customers/<int:party_id>/interactions")
-@page("interaction.log")
+@page("interaction.log", screen="desk")
 def desk_log(party_id: int) -> Any:
     """The desk's "log a call": the case is chosen on the customer's page (their open case by default)."""
     back = url_for("ui.customer_page", party_id=party_id, case=request.form.get("reference") or None)

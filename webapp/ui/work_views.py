@@ -31,7 +31,7 @@ def _query() -> worklist.WorklistQuery:
 
 
 @bp.get("/work", endpoint="worklist")
-@page("work.read")
+@page("work.read", screen="worklist")
 def worklist_page() -> Any:
     who, q = user(), _query()
     items = worklist.worklist(ctx(), who, q)
@@ -45,7 +45,7 @@ def _here(q: worklist.WorklistQuery) -> str:
 
 
 @bp.get("/work/table", endpoint="worklist_table")
-@page("work.read")
+@page("work.read", screen="worklist")
 def worklist_table() -> Any:
     """The worklist table alone (and the tab counts, out of band): the page polls it for new items."""
     who, q = user(), _query()
@@ -54,7 +54,7 @@ def worklist_table() -> Any:
 
 
 @bp.post("/work/filters")
-@page("work.read")
+@page("work.read", screen="worklist")
 def save_filter() -> Any:
     """Save the current tab, sort and queue under a name (the same name again overwrites it)."""
     q = worklist.WorklistQuery(view=request.form.get("view", "queues"), sort=request.form.get("sort", "due"),
@@ -69,7 +69,7 @@ def save_filter() -> Any:
 
 
 @bp.post("/work/filters/<int:filter_id>/delete")
-@page("work.read")
+@page("work.read", screen="worklist")
 def delete_filter(filter_id: int) -> Any:
     worklist.delete_filter(ctx(), user(), filter_id)
     flash("The saved filter is deleted.", "info")
@@ -81,7 +81,7 @@ def _back(default: str) -> str:
 
 
 @bp.post("/work/next")
-@page("work.claim")
+@page("work.claim", screen="worklist")
 def get_next() -> Any:
     item = worklist.get_next(ctx(), user())
     if item is None:
@@ -93,7 +93,7 @@ def get_next() -> Any:
 
 
 @bp.post("/work/items/<int:item_id>/claim")
-@page("work.claim")
+@page("work.claim", screen="worklist")
 def claim(item_id: int) -> Any:
     item = work.claim(ctx(), item_id, user())
     flash(f"You claimed '{item['title']}'.", "success")
@@ -101,7 +101,7 @@ def claim(item_id: int) -> Any:
 
 
 @bp.post("/work/items/<int:item_id>/release")
-@page("work.claim")
+@page("work.claim", screen="worklist")
 def release(item_id: int) -> Any:
     item = work.release(ctx(), item_id, user())
     flash(f"You released '{item['title']}'; it is back in the '{item['queue']}' queue.", "info")
@@ -109,7 +109,7 @@ def release(item_id: int) -> Any:
 
 
 @bp.post("/work/items/<int:item_id>/reassign")
-@page("work.read")
+@page("work.read", screen="worklist")
 def reassign(item_id: int) -> Any:
     """A team lead gives the item to someone in a team working its queue (others get 403)."""
     try:
@@ -132,7 +132,7 @@ def item_page(item_id: int) -> Any:
 
 
 @bp.post("/work/items/<int:item_id>/complete")
-@page("work.complete")
+@page("work.complete", screen="worklist")
 def complete(item_id: int) -> Any:
     who = user()
     item = work.get_work_item(ctx(), item_id)
@@ -144,7 +144,7 @@ def complete(item_id: int) -> Any:
         if item["case_reference"]:
             return render_case(item["case_reference"], state, status=422)
         return render("ui/item.html", 422, panel=task_panel(item, state))
-    flash(f"'{done['title']}' is done.", "success")
-    if done["case_reference"]:
-        return redirect(url_for("ui.case_page", reference=done["case_reference"]), code=303)
+    if done["case_reference"]:  # the case page says it is done and offers "Get next"
+        return redirect(url_for("ui.case_page", reference=done["case_reference"], done=item_id), code=303)
+    flash(f"“{done['title']}” is done. Take the next item with “Get next”.", "success")
     return redirect(url_for("ui.worklist"), code=303)
