@@ -56,7 +56,8 @@ def test_the_customer_page_shows_every_case_in_plain_words(ui: UiClient, custome
     assert customer["other"] not in html
     assert "Your claim is being assessed by our claims team" in html
     assert "With us: Assess claim (Claims triage" in html
-    assert "+393471234567" in html  # the identifiers the customer is known by
+    assert html.count("+39 347 123 4567") == 1 and "+393471234567" not in html  # one phone, in one format
+    assert "<dt>Phone</dt>" not in html and "<dt>Email</dt>" not in html  # shown once, in the header
 
 
 def test_log_a_call_in_three_clicks(ui: UiClient, customer: dict, ctx) -> None:

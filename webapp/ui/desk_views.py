@@ -11,6 +11,7 @@ from engine.services import cases, documents, notes
 from engine.services.parties import Customer
 from webapp.ui import forms
 from webapp.ui.base import bp, is_htmx, render
+from webapp.ui.case_page import waiting_text
 from webapp.ui.case_views import log_and_return
 from webapp.ui.security import ctx, page, user
 
@@ -39,6 +40,8 @@ def desk() -> Any:
 def customer_page(party_id: int) -> Any:
     who = user()
     customer = notes.customer(ctx(), who, party_id)
+    for c in customer["cases"]:  # what a waiting case waits for, in words (its checklist names the documents)
+        c["waiting"] = waiting_text(cases.get_case(ctx(), c["reference"])) if c["waiting_for"] else ""
     open_cases = [c for c in customer["cases"] if c["status"] != "closed"]
     chosen = request.args.get("case") or (open_cases or customer["cases"] or [{"reference": None}])[0]["reference"]
     return render("ui/customer.html", customer=customer, timeline=notes.customer_timeline(ctx(), who, party_id),

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import phonenumbers
+
 SOON = timedelta(hours=24)
 
 
@@ -61,6 +63,42 @@ def ago(value: datetime | str | None, now: datetime) -> str:
     delta = now - moment
     return "just now" if abs(delta.total_seconds()) < 60 else (
         f"{span(delta)} ago" if delta.total_seconds() > 0 else f"in {span(delta)}")
+
+
+def phone(value: str | None) -> str:
+    """Every phone number in one format, the international one (``+31 6 55550101``), whether it was typed with
+    spaces or stored normalised; a number without a country code is shown as given (guessing one would be
+    wrong as often as right)."""
+    text = (value or "").strip()
+    if not text.startswith("+"):
+        return text
+    try:
+        number = phonenumbers.parse(text, None)
+    except phonenumbers.NumberParseException:
+        return text
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def identifier_rows(customer: dict[str, Any]) -> list[tuple[str, str]]:
+    """The customer's identifiers as (label, value) for the facts list: what the header shows already (e-mail,
+    the main phone) is left out, and a second number is "Other phone", so no two lines read "Phone"."""
+    shown_phone = phone(customer.get("phone"))
+    rows, phones = [], 0
+    for kind, value in customer.get("identifiers") or []:
+        if kind == "email" and value == (customer.get("email") or "").strip().lower():
+            continue
+        if kind == "phone":
+            if phone(value) == shown_phone or _digits(value) == _digits(customer.get("phone")):
+                continue
+            phones += 1
+            rows.append(("Other phone" if phones == 1 else f"Other phone {phones}", phone(value)))
+            continue
+        rows.append((title_label(kind), value))
+    return rows
+
+
+def _digits(value: str | None) -> str:
+    return "".join(ch for ch in value or "" if ch.isdigit())
 
 
 def sentence(value: Any) -> str:
