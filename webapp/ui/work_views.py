@@ -8,7 +8,7 @@ from flask import flash, redirect, request, url_for
 
 from engine.errors import ValidationFailed
 from engine.services import work, worklist
-from webapp.ui import forms
+from webapp.ui import forms, rows
 from webapp.ui.case_page import item_url, render_case, task_panel
 from webapp.ui.base import bp, render
 from webapp.ui.security import ctx, page, safe_next, user
@@ -36,6 +36,7 @@ def worklist_page() -> Any:
     who, q = user(), _query()
     items = worklist.worklist(ctx(), who, q)
     return render("ui/work.html", q=q, items=items, counts=worklist.worklist_counts(ctx(), who),
+                  row_info=rows.describe(items),
                   queues=worklist.my_queues(ctx(), who), views=VIEW_LABELS, more=len(items) == q.limit,
                   saved=worklist.saved_filters(ctx(), who), back=_here(q), poll_seconds=POLL_SECONDS)
 
@@ -49,7 +50,8 @@ def _here(q: worklist.WorklistQuery) -> str:
 def worklist_table() -> Any:
     """The worklist table alone (and the tab counts, out of band): the page polls it for new items."""
     who, q = user(), _query()
-    return render("ui/_worklist_live.html", q=q, items=worklist.worklist(ctx(), who, q), views=VIEW_LABELS,
+    items = worklist.worklist(ctx(), who, q)
+    return render("ui/_worklist_live.html", q=q, items=items, row_info=rows.describe(items), views=VIEW_LABELS,
                   counts=worklist.worklist_counts(ctx(), who), back=_here(q), poll_seconds=POLL_SECONDS, oob=True)
 
 
