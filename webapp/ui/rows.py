@@ -7,15 +7,17 @@ index access), and a missing or mistyped value leaves the facts out rather than 
 """
 from __future__ import annotations
 
+import re
 import string
 from typing import Any
 
 from engine.errors import CaseworksError
 from engine.services import intake, summaries
-from webapp.ui.fmt import label
+from webapp.ui.fmt import humanize
 from webapp.ui.security import ctx
 
 MAX_NEEDS = 140  # characters of the task's description shown in a row
+CODE = re.compile(r"[a-z][a-z0-9_]*")
 
 
 def first_sentence(text: str, limit: int = MAX_NEEDS) -> str:
@@ -37,10 +39,16 @@ def summary(template: str, data: dict[str, Any]) -> str:
             if not field.isidentifier() or conversion or field not in data:
                 return ""
             value = data[field]
-            out.append(format(value, spec) if spec else (label(value) if isinstance(value, str) else str(value)))
+            out.append(format(value, spec) if spec else _word(value))
     except (ValueError, TypeError):
         return ""
     return "".join(out).strip(" ·")
+
+
+def _word(value: Any) -> str:
+    """A code such as ``home_improvement`` as words (``Home improvement``); anything else (EUR, NL) as it is."""
+    text = str(value)
+    return humanize(text) if CODE.fullmatch(text) else text
 
 
 def describe(items: list[dict[str, Any]]) -> dict[int, dict[str, str]]:

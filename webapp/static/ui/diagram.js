@@ -1,38 +1,87 @@
 // Renders every [data-bpmn-url] element with the bpmn-js viewer (served from node_modules) and lights the
 // case's steps: data-done, data-waiting and data-current hold BPMN element ids separated by spaces.
+//
+// A whole process fitted into a page-wide box is too small to read, so the first view is the part that
+// matters: the current (or awaited) step with the path done so far, or, with nothing lit (the designer), the
+// diagram from its start at a readable size. The toolbar zooms in and out, back to that view, or to the whole.
 (function () {
   "use strict";
+
+  const READABLE = 0.8; // below this zoom the labels are hard to read
+  const MAX_ZOOM = 1.4;
+  const PAD = 40;
 
   function ids(el, name) {
     return (el.dataset[name] || "").split(/\s+/).filter(Boolean);
   }
 
+  function shapes(registry, list) {
+    return list.map(function (id) { return registry.get(id); })
+      .filter(function (s) { return s && s.width !== undefined; });
+  }
+
+  function bounds(list) {
+    if (!list.length) {
+      return null;
+    }
+    const x = Math.min.apply(null, list.map(function (s) { return s.x; }));
+    const y = Math.min.apply(null, list.map(function (s) { return s.y; }));
+    const right = Math.max.apply(null, list.map(function (s) { return s.x + s.width; }));
+    const bottom = Math.max.apply(null, list.map(function (s) { return s.y + s.height; }));
+    return { x: x - PAD, y: y - PAD, width: right - x + 2 * PAD, height: bottom - y + 2 * PAD };
+  }
+
+  // Show the box at the largest zoom that fits it (at most MAX_ZOOM); when that would be unreadable, centre
+  // the focus box (or the box's left edge) at the readable zoom instead.
+  function show(canvas, box, focus) {
+    const size = canvas.getSize();
+    let zoom = Math.min(size.width / box.width, size.height / box.height, MAX_ZOOM);
+    let centre = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+    if (zoom < READABLE) {
+      zoom = READABLE;
+      centre = focus ? { x: focus.x + focus.width / 2, y: focus.y + focus.height / 2 }
+        : { x: box.x + size.width / zoom / 2, y: box.y + box.height / 2 };
+    }
+    const width = size.width / zoom;
+    const height = size.height / zoom;
+    canvas.viewbox({ x: centre.x - width / 2, y: centre.y - height / 2, width: width, height: height });
+  }
+
+  function zoomBy(canvas, factor) {
+    const box = canvas.viewbox();
+    const centre = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+    canvas.zoom(Math.max(0.2, Math.min(4, canvas.zoom() * factor)), centre);
+  }
+
   // Zoom buttons before the diagram (keyboard users cannot use the mouse wheel and drag).
-  function addToolbar(el, canvas) {
+  function addToolbar(el, canvas, focusView, hasFocus) {
     const bar = document.createElement("div");
     bar.className = "diagram-tools";
     bar.setAttribute("role", "toolbar");
     bar.setAttribute("aria-label", "Diagram zoom");
-    [["Fit", "Fit the whole diagram", function () { canvas.zoom("fit-viewport", "auto"); }],
-     ["+", "Zoom in", function () { canvas.zoom(canvas.zoom() * 1.25); }],
-     ["\u2212", "Zoom out", function () { canvas.zoom(canvas.zoom() / 1.25); }]].forEach(function (spec) {
+    [[hasFocus ? "Current step" : "Start", hasFocus ? "Show the current step and the path so far" :
+       "Show the start of the process at a readable size", focusView],
+     ["Whole", "Fit the whole diagram", function () { canvas.zoom("fit-viewport", "auto"); }],
+     ["+", "Zoom in", function () { zoomBy(canvas, 1.25); }],
+     ["\u2212", "Zoom out", function () { zoomBy(canvas, 1 / 1.25); }]].forEach(function (spec) {
       const button = document.createElement("button");
       button.type = "button";
       button.textContent = spec[0];
       button.setAttribute("aria-label", spec[1]);
+      button.title = spec[1];
       button.addEventListener("click", spec[2]);
       bar.appendChild(button);
     });
     el.parentNode.insertBefore(bar, el);
   }
 
-  function refitOnResize(el, canvas) {
+  function refitOnResize(canvas, view) {
     let timer = null;
     window.addEventListener("resize", function () {
       clearTimeout(timer);
       timer = setTimeout(function () {
         canvas.resized();
-        canvas.zoom("fit-viewport", "auto");
+        view();
       }, 150);
     });
   }
@@ -54,16 +103,36 @@
           }
         });
       };
-      mark(ids(el, "done"), "cw-done");
-      mark(ids(el, "waiting"), "cw-waiting");
-      mark(ids(el, "current"), "cw-current");
-      canvas.zoom("fit-viewport", "auto");
-      addToolbar(el, canvas);
-      refitOnResize(el, canvas);
+      const done = ids(el, "done");
+      const waiting = ids(el, "waiting");
+      const current = ids(el, "current");
+      mark(done, "cw-done");
+      mark(waiting, "cw-waiting");
+      mark(current, "cw-current");
+      const now = shapes(registry, current.concat(waiting));
+      const lit = bounds(shapes(registry, done.concat(current, waiting)));
+      const focus = bounds(now);
+      const whole = canvas.getRootElement && bounds(registry.filter(function (e) {
+        return e.width !== undefined && !e.labelTarget && e.type !== "bpmn:Participant" && e.type !== "bpmn:Lane";
+      }));
+      const view = function () {
+        if (lit) {
+          show(canvas, lit, focus);
+        } else if (whole) {
+          show(canvas, whole, null);
+        } else {
+          canvas.zoom("fit-viewport", "auto");
+        }
+        el.dataset.zoom = canvas.zoom().toFixed(2);
+      };
+      view();
+      addToolbar(el, canvas, view, Boolean(lit));
+      refitOnResize(canvas, view);
       el.dataset.rendered = "true";
     } catch (err) {
       el.dataset.rendered = "error";
-      el.textContent = "The diagram could not be shown: " + (err && err.message ? err.message : err);
+      el.textContent = "The diagram could not be shown (" + (err && err.message ? err.message : err) +
+        "). Reload the page; if it stays, tell the process designer.";
     }
   }
 
