@@ -98,7 +98,7 @@ def fields(schema: dict[str, Any] | None, values: dict[str, Any] | None = None,
             picked = choices.options(widget)
             options, labels, hints = (tuple(c[i] for c in picked) for i in range(3))
             control = _picker(control, prop)
-        help_text = str(prop.get("description", ""))
+        help_text = str(prop.get("ui:help", prop.get("description", "")))  # ui:help: the wording for a person
         if control == "date":
             help_text = DATE_FORMAT_HINT.sub("", help_text).replace(" .", ".").strip()
         found.append(Field(name=name, label=prop.get("title") or humanize(name), control=control,

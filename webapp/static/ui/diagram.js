@@ -15,9 +15,13 @@
     return (el.dataset[name] || "").split(/\s+/).filter(Boolean);
   }
 
+  const CONTAINERS = ["bpmn:Participant", "bpmn:Lane", "bpmn:Process", "bpmn:Collaboration"];
+
+  // Flow nodes only: a done "step" can be the process itself (its id is a participant's), which would
+  // stretch the view to the whole pool.
   function shapes(registry, list) {
     return list.map(function (id) { return registry.get(id); })
-      .filter(function (s) { return s && s.width !== undefined; });
+      .filter(function (s) { return s && s.width !== undefined && !s.labelTarget && CONTAINERS.indexOf(s.type) < 0; });
   }
 
   function bounds(list) {
@@ -31,20 +35,42 @@
     return { x: x - PAD, y: y - PAD, width: right - x + 2 * PAD, height: bottom - y + 2 * PAD };
   }
 
-  // Show the box at the largest zoom that fits it (at most MAX_ZOOM); when that would be unreadable, centre
-  // the focus box (or the box's left edge) at the readable zoom instead.
-  function show(canvas, box, focus) {
+  // Show the box at the largest zoom that fits it (at most MAX_ZOOM). When that would be unreadable, keep the
+  // readable zoom and show as much of the box as fits, ending at the focus (the current step, with the path
+  // that led to it on its left), or from the box's left edge at the height of the focus (the start event)
+  // with ``fromStart``.
+  function show(canvas, box, focus, fromStart) {
     const size = canvas.getSize();
     let zoom = Math.min(size.width / box.width, size.height / box.height, MAX_ZOOM);
-    let centre = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+    let width = size.width / zoom;
+    let height = size.height / zoom;
+    let x = box.x + box.width / 2 - width / 2;
+    let y = box.y + box.height / 2 - height / 2;
     if (zoom < READABLE) {
       zoom = READABLE;
-      centre = focus ? { x: focus.x + focus.width / 2, y: focus.y + focus.height / 2 }
-        : { x: box.x + size.width / zoom / 2, y: box.y + box.height / 2 };
+      width = size.width / zoom;
+      height = size.height / zoom;
+      x = focus && !fromStart ? Math.max(box.x, focus.x + focus.width + Math.min(width * 0.25, 240) - width) : box.x;
+      const middle = focus ? focus.y + focus.height / 2 : box.y + box.height / 2;
+      y = box.height <= height ? box.y + box.height / 2 - height / 2
+        : Math.min(Math.max(middle - height / 2, box.y), box.y + box.height - height);
     }
-    const width = size.width / zoom;
-    const height = size.height / zoom;
-    canvas.viewbox({ x: centre.x - width / 2, y: centre.y - height / 2, width: width, height: height });
+    canvas.viewbox({ x: x, y: y, width: width, height: height });
+  }
+
+  // A box wider than tall fits a short container; one that spans several lanes needs more height to stay
+  // readable: grow the container (within MIN_HEIGHT..MAX_HEIGHT) to the box at the zoom its width allows.
+  const MIN_HEIGHT = 320;
+  const MAX_HEIGHT = 640;
+
+  function fitHeight(el, canvas, box) {
+    const size = canvas.getSize();
+    const zoom = Math.min(size.width / box.width, 1);
+    const want = Math.round(Math.min(MAX_HEIGHT, Math.max(MIN_HEIGHT, box.height * Math.max(zoom, READABLE) + 16)));
+    if (Math.abs(want - size.height) > 8) {
+      el.style.height = want + "px";
+      canvas.resized();
+    }
   }
 
   function zoomBy(canvas, factor) {
@@ -111,15 +137,23 @@
       mark(current, "cw-current");
       const now = shapes(registry, current.concat(waiting));
       const lit = bounds(shapes(registry, done.concat(current, waiting)));
+      if (lit && now.length) {
+        lit.width += 160; // a glimpse of what comes after the current step
+      }
       const focus = bounds(now);
       const whole = canvas.getRootElement && bounds(registry.filter(function (e) {
         return e.width !== undefined && !e.labelTarget && e.type !== "bpmn:Participant" && e.type !== "bpmn:Lane";
       }));
       const view = function () {
         if (lit) {
+          fitHeight(el, canvas, lit);
           show(canvas, lit, focus);
         } else if (whole) {
-          show(canvas, whole, null);
+          show(canvas, whole, bounds(registry.filter(function (e) {
+            return e.type === "bpmn:StartEvent" && e.parent && e.parent.type === "bpmn:Process";
+          }).concat(registry.filter(function (e) {
+            return e.type === "bpmn:StartEvent" && e.parent && e.parent.type === "bpmn:Participant";
+          }))), true);
         } else {
           canvas.zoom("fit-viewport", "auto");
         }
