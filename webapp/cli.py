@@ -15,6 +15,7 @@ from engine.bpmn.validate import validate_paths
 from engine.context import Context
 from engine.db import connect, upgrade
 from engine.demo import load_demo, print_credentials
+from engine.demo_credentials import print_reset, reset_credentials
 from engine.errors import CaseworksError
 from engine.services.auth import create_token, ensure_user
 from engine.services.scheduler import BackgroundWorker, run_job
@@ -94,6 +95,9 @@ def cmd_processes_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    if args.reset_credentials:
+        print_reset(reset_credentials(_context(args)))
+        return 0
     print_credentials(load_demo(_context(args)))
     return 0
 
@@ -132,7 +136,10 @@ def parser() -> argparse.ArgumentParser:
     pv = procs.add_parser("validate", help="check BPMN/DMN/forms; prints file:line: message per problem")
     pv.add_argument("paths", nargs="*")
     pv.set_defaults(func=cmd_processes_validate)
-    sub.add_parser("demo", help="load demo users and cases").set_defaults(func=cmd_demo)
+    demo = sub.add_parser("demo", help="load demo users and cases")
+    demo.add_argument("--reset-credentials", action="store_true",
+                      help="give the demo users new passwords and API tokens (prints them); cases are kept")
+    demo.set_defaults(func=cmd_demo)
     return p
 
 

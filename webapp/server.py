@@ -16,6 +16,7 @@ from typing import Any
 import waitress
 
 from engine.bootstrap import build
+from engine.demo_credentials import first_steps
 from engine.services.scheduler import BackgroundWorker
 from engine.settings import Settings
 from webapp import create_app
@@ -48,10 +49,15 @@ def serve_process(settings: Settings, sock: socket.socket, threads: int, run_wor
 def serve(settings: Settings, host: str, port: int, threads: int, workers: int, run_worker: bool) -> int:
     sock = listen(host, port)
     # Check or apply migrations and record process versions once, before any fork (no racing migrations).
-    build(settings).db.dispose()
+    ctx = build(settings)
+    try:
+        next_step = first_steps(ctx, f"http://{host}:{port}")
+    finally:
+        ctx.db.dispose()
     where = settings.effective_database_url.split("@")[-1]
     print(f"Caseworks on http://{host}:{port} ({workers} process(es) x {threads} threads; database {where}; "
           f"worker {'in-process' if run_worker else 'off'})", flush=True)
+    print(next_step, flush=True)
     if workers <= 1:
         serve_process(settings, sock, threads, run_worker)
         return 0
