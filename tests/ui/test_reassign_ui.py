@@ -78,7 +78,7 @@ def test_only_to_a_member_of_a_team_working_the_queue(ui: UiClient, ctx, lead: s
     for name in ("manager", "desk", "nobody", ""):
         refused = ui.post(f"/work/items/{item['id']}/reassign", {"assignee": name, "back": f"/cases/{reference}"})
         assert refused.status_code == 303
-        assert "Not reassigned" in ui.get(refused.headers["Location"]).get_data(as_text=True)
+        assert "The task was not reassigned" in ui.get(refused.headers["Location"]).get_data(as_text=True)
     assert work.get_work_item(ctx, item["id"])["assignee"] is None
     with pytest.raises(ValidationFailed):
         worklist.reassign(ctx, item["id"], auth.principal_for(ctx, "lead"), "manager")

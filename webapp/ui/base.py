@@ -83,10 +83,22 @@ def _sentence(value: Any) -> str:
     return fmt.sentence(value)
 
 
+NEXT_STEPS = {
+    400: "Go back, reload the page and try again.",
+    403: "Go back to your own screens from the menu above, or ask an administrator for the role this needs.",
+    404: "Check the reference or the link; on the desk you can search by name, e-mail, phone or reference.",
+    409: "Reload the page to see what changed, then try again.",
+    413: "Choose a smaller file, or scan fewer pages at a time.",
+    422: "Correct what is marked and send it again.",
+}
+
+
 def error_page(status: int, title: str, message: str, details: Any = None) -> Any:
+    """Every error a person reads: what went wrong as a sentence, then what to do next."""
+    next_step = NEXT_STEPS.get(status, "Try again in a moment; if it keeps happening, tell your administrator.")
     if is_htmx():
-        return Response(message, status=status, mimetype="text/plain")
-    return render("ui/error.html", status, title=title, message=message, details=details)
+        return Response(fmt.said(message, next_step), status=status, mimetype="text/plain")
+    return render("ui/error.html", status, title=title, message=message, details=details, next_step=next_step)
 
 
 @bp.errorhandler(CaseworksError)
@@ -107,4 +119,4 @@ def _http_error(err: HTTPException) -> Any:
 @bp.errorhandler(Exception)
 def _unexpected(err: Exception) -> Any:
     current_app.logger.exception("unhandled error in the UI")
-    return error_page(500, "Something went wrong", "An unexpected error occurred; it has been logged.")
+    return error_page(500, "Something went wrong", "An unexpected error occurred and it has been logged")

@@ -7,6 +7,7 @@ from flask import Response, flash, jsonify, redirect, request, url_for
 
 from engine.errors import NotFound, ValidationFailed
 from engine.services import cases, changes, documents, notes, work, worklist
+from webapp.ui import fmt
 from webapp.ui.base import bp, render
 from webapp.ui.case_page import VIEW_WIDTH, documents_state, render_case, viewer
 from webapp.ui.security import ctx, page, safe_next, user
@@ -106,7 +107,8 @@ def add_note(reference: str) -> Any:
     try:
         notes.add_note(ctx(), user(), reference, request.form.get("text", ""))
     except ValidationFailed as err:
-        flash(f"The note was not added: {'; '.join((err.details or {}).values()) or err.message}.", "error")
+        flash(fmt.said(f"The note was not added: {'; '.join((err.details or {}).values()) or err.message}",
+                       "Write it again and press “Add note”"), "error")
         return redirect(back, code=303)
     flash("Note added to the timeline.", "success")
     return redirect(back, code=303)
@@ -122,7 +124,8 @@ def log_and_return(reference: str, back: str) -> Any:
         logged = cases.log_interaction(ctx(), cmd, user().username)
     except ValidationFailed as err:
         problems = "; ".join(f"{k} {v}" for k, v in (err.details or {}).items())
-        flash(f"The interaction was not logged: {problems or err.message}.", "error")
+        flash(fmt.said(f"The interaction was not logged: {problems or err.message}",
+                       "Correct it and press “Log interaction” again"), "error")
         return redirect(back, code=303)
     flash(f"{logged['channel'].capitalize()} logged on {reference}.", "success")
     return redirect(back, code=303)

@@ -9,7 +9,7 @@ from flask import flash, redirect, request, url_for
 from engine.errors import DocumentTooLarge, ValidationFailed
 from engine.services import cases, documents, notes
 from engine.services.parties import Customer
-from webapp.ui import forms
+from webapp.ui import fmt, forms
 from webapp.ui.base import bp, is_htmx, render
 from webapp.ui.case_page import waiting_text
 from webapp.ui.case_views import log_and_return
@@ -78,7 +78,7 @@ def new_case(party_id: int) -> Any:
 
 
 def _choose_case_type(party_id: int) -> Any:
-    flash("Choose a case type.", "error")
+    flash("Choose a case type from the list, then press “Start a new case”.", "error")
     return redirect(url_for("ui.customer_page", party_id=party_id), code=303)
 
 
@@ -116,17 +116,18 @@ def desk_upload(party_id: int) -> Any:
     reference = request.form.get("reference", "")
     back = url_for("ui.customer_page", party_id=party_id, case=reference or None)
     if reference not in {c["reference"] for c in customer["cases"]}:
-        flash("Choose one of the customer's cases for the document.", "error")
+        flash("Choose one of the customer’s cases for the document, then upload it again.", "error")
         return redirect(back, code=303)
     file = request.files.get("file")
     if file is None or not file.filename:
-        flash("Choose the file to upload.", "error")
+        flash("Choose the file to upload, then press “Upload document”.", "error")
         return redirect(back, code=303)
     try:
         view, created = documents.upload(ctx(), documents.Upload(file.filename, file.read(), "branch", reference),
                                          who.username)
     except (ValidationFailed, DocumentTooLarge) as err:
-        flash(f"The document was not accepted: {err.message}.", "error")
+        flash(fmt.said(f"The document was not accepted: {err.message}",
+                       "Choose another file, or ask the customer for a PDF or a photo of it"), "error")
         return redirect(back, code=303)
     if created:
         flash(f"Received {view['filename']} on {reference}; it is being read.", "success")

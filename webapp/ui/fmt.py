@@ -111,6 +111,11 @@ def sentence(value: Any) -> str:
     return text if text[-1] in "?!" else text + "."
 
 
+def said(*parts: Any) -> str:
+    """Several sentences as one message (what happened, then what to do next), each ended once."""
+    return " ".join(sentence(p) for p in parts if p and str(p).strip())
+
+
 def humanize(name: str | None) -> str:
     """``claims_triage`` -> ``Claims triage``."""
     text = (name or "").replace("_", " ").strip()

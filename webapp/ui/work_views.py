@@ -8,7 +8,7 @@ from flask import flash, redirect, request, url_for
 
 from engine.errors import ValidationFailed
 from engine.services import work, worklist
-from webapp.ui import forms, rows
+from webapp.ui import fmt, forms, rows
 from webapp.ui.case_page import item_url, render_case, task_panel
 from webapp.ui.base import bp, render
 from webapp.ui.security import ctx, page, safe_next, user
@@ -64,7 +64,8 @@ def save_filter() -> Any:
     try:
         saved = worklist.save_filter(ctx(), user(), request.form.get("name", ""), q)
     except ValidationFailed as err:
-        flash(f"The filter was not saved: {'; '.join((err.details or {}).values()) or err.message}.", "error")
+        flash(fmt.said(f"The filter was not saved: {'; '.join((err.details or {}).values()) or err.message}",
+                       "Change it and press “Save” again"), "error")
         return redirect(_here(q), code=303)
     flash(f"Saved the filter '{saved['name']}'.", "success")
     return redirect(_here(q), code=303)
@@ -87,7 +88,7 @@ def _back(default: str) -> str:
 def get_next() -> Any:
     item = worklist.get_next(ctx(), user())
     if item is None:
-        flash("Nothing is waiting in your queues right now.", "info")
+        flash("Nothing is waiting in your queues right now. New items appear in the list by themselves.", "info")
         return redirect(url_for("ui.worklist"), code=303)
     flash(f"You have '{item['title']}'" + (f" on {item['case_reference']}." if item["case_reference"] else "."),
           "success")
@@ -117,7 +118,8 @@ def reassign(item_id: int) -> Any:
     try:
         moved = worklist.reassign(ctx(), item_id, user(), request.form.get("assignee", ""))
     except ValidationFailed as err:
-        flash(f"Not reassigned: {err.message}.", "error")
+        flash(fmt.said(f"The task was not reassigned: {err.message}", "Choose someone from the “Give to” list"),
+              "error")
         return redirect(_back(url_for("ui.item_page", item_id=item_id)), code=303)
     flash(f"'{moved['title']}' is now with {moved['assignee']}.", "success")
     fallback = item_url({**moved, "id": item_id})
