@@ -36,6 +36,7 @@ DEMO_USERS = (
     DemoUser("admin", "admin", "Ada Admin"),
     DemoUser("designer", "designer", "Dan Designer"),
     DemoUser("agent", "backoffice", "Alice Agent (claims triage)", "Claims triage"),
+    DemoUser("agent2", "backoffice", "Ben Agent (claims triage)", "Claims triage"),  # someone to hand work to
     DemoUser("lead", "backoffice", "Tom Lead (team lead)", "Team leads"),
     DemoUser("manager", "backoffice", "Maria Manager (claims manager)", "Claims managers"),
     DemoUser("desk", "frontoffice", "Fiona Desk (front office)"),
