@@ -207,8 +207,15 @@ def test_screenshots_of_the_four_screens_at_two_widths(tab: Tab, ctx: Context) -
     rows = tab.page.locator("#worklist tbody tr")
     assert rows.count() == 2 and "Claim · Motor · 12,500 EUR" in tab.page.locator("#worklist").inner_text()
     _shots(tab, "case", f"/cases/{reference}")
-    zoom = float(tab.page.locator("#diagram").get_attribute("data-zoom"))
+    diagram = tab.page.locator("#diagram")
+    zoom = float(diagram.get_attribute("data-zoom"))
     assert zoom >= 0.8  # readable: fitted to the current step, not the whole process squeezed into the box
+    tab.page.get_by_role("button", name="Zoom in").click()
+    assert float(diagram.get_attribute("data-zoom")) > zoom
+    tab.page.get_by_role("button", name="Fit the whole diagram").click()
+    assert float(diagram.get_attribute("data-zoom")) < zoom  # the whole process is smaller than the lit path
+    tab.page.get_by_role("button", name="Show the current step and the path so far").click()
+    assert float(diagram.get_attribute("data-zoom")) == zoom
     tab.sign_out()
     tab.sign_in("desk")
     _shots(tab, "desk", f"/desk/customers/{party}")

@@ -73,10 +73,11 @@
     }
   }
 
-  function zoomBy(canvas, factor) {
+  function zoomBy(el, canvas, factor) {
     const box = canvas.viewbox();
     const centre = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
     canvas.zoom(Math.max(0.2, Math.min(4, canvas.zoom() * factor)), centre);
+    el.dataset.zoom = canvas.zoom().toFixed(2);
   }
 
   // Zoom buttons before the diagram (keyboard users cannot use the mouse wheel and drag).
@@ -87,9 +88,12 @@
     bar.setAttribute("aria-label", "Diagram zoom");
     [[hasFocus ? "Current step" : "Start", hasFocus ? "Show the current step and the path so far" :
        "Show the start of the process at a readable size", focusView],
-     ["Whole", "Fit the whole diagram", function () { canvas.zoom("fit-viewport", "auto"); }],
-     ["+", "Zoom in", function () { zoomBy(canvas, 1.25); }],
-     ["\u2212", "Zoom out", function () { zoomBy(canvas, 1 / 1.25); }]].forEach(function (spec) {
+     ["Whole", "Fit the whole diagram", function () {
+       canvas.zoom("fit-viewport", "auto");
+       el.dataset.zoom = canvas.zoom().toFixed(2);
+     }],
+     ["+", "Zoom in", function () { zoomBy(el, canvas, 1.25); }],
+     ["\u2212", "Zoom out", function () { zoomBy(el, canvas, 1 / 1.25); }]].forEach(function (spec) {
       const button = document.createElement("button");
       button.type = "button";
       button.textContent = spec[0];
