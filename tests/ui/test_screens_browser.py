@@ -107,6 +107,8 @@ def test_an_api_upload_appears_on_the_open_case_page_and_ticks_its_checklist(tab
     page.locator("#open-work").get_by_role("heading", name="Assess claim").wait_for(timeout=LIVE_WAIT_MS)
     assert page.locator("#case-head .pill").inner_text() == "Open"  # was "Waiting"
     assert page.locator("#process-now").inner_text().startswith("Now: Assess claim")
+    page.locator(".djs-element.cw-current[data-element-id='assess']").wait_for(timeout=LIVE_WAIT_MS)  # relit
+    assert page.locator(".djs-element.cw-waiting").count() == 0
     assert cases.get_case(ctx, reference)["checklist"]["complete"]
     tab.shot("case-live-update")
 

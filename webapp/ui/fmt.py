@@ -208,6 +208,8 @@ def timeline_detail(entry: dict[str, Any]) -> str:
         return str(entry.get("summary") or "")
     if kind == "step_completed":
         return str(p.get("name") or p.get("task") or "")
+    if kind in ("message_received", "message_thrown") and p.get("name"):
+        return sentence(label(str(p["name"]))).rstrip(".")
     if kind == "work_item_completed":
         decision = (p.get("data") or {}).get("decision")
         return f"{p.get('title', '')}" + (f": {humanize(str(decision)).lower()}" if decision else "")

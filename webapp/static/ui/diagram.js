@@ -133,19 +133,34 @@
           }
         });
       };
-      const done = ids(el, "done");
-      const waiting = ids(el, "waiting");
-      const current = ids(el, "current");
-      mark(done, "cw-done");
-      mark(waiting, "cw-waiting");
-      mark(current, "cw-current");
-      const now = shapes(registry, current.concat(waiting));
-      const lit = bounds(shapes(registry, done.concat(current, waiting)));
-      if (lit && now.length) {
-        lit.width += 160; // a glimpse of what comes after the current step
-      }
-      const focus = bounds(now);
-      const whole = canvas.getRootElement && bounds(registry.filter(function (e) {
+      let done = [];
+      let waiting = [];
+      let current = [];
+      let lit = null;
+      let focus = null;
+      const light = function () {
+        [["cw-done", done], ["cw-waiting", waiting], ["cw-current", current]].forEach(function (pair) {
+          pair[1].forEach(function (id) {
+            if (registry.get(id)) {
+              canvas.removeMarker(id, pair[0]);
+            }
+          });
+        });
+        done = ids(el, "done");
+        waiting = ids(el, "waiting");
+        current = ids(el, "current");
+        mark(done, "cw-done");
+        mark(waiting, "cw-waiting");
+        mark(current, "cw-current");
+        const now = shapes(registry, current.concat(waiting));
+        lit = bounds(shapes(registry, done.concat(current, waiting)));
+        if (lit && now.length) {
+          lit.width += 160; // a glimpse of what comes after the current step
+        }
+        focus = bounds(now);
+      };
+      light();
+      const whole = bounds(registry.filter(function (e) {
         return e.width !== undefined && !e.labelTarget && e.type !== "bpmn:Participant" && e.type !== "bpmn:Lane";
       }));
       const view = function () {
@@ -166,6 +181,11 @@
       view();
       addToolbar(el, canvas, view, Boolean(lit));
       refitOnResize(canvas, view);
+      // The case page's live updates change data-done/-waiting/-current: light the new steps and show them.
+      el.addEventListener("cw:steps-changed", function () {
+        light();
+        view();
+      });
       el.dataset.rendered = "true";
     } catch (err) {
       el.dataset.rendered = "error";

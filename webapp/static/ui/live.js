@@ -23,6 +23,25 @@
     return region.contains(document.activeElement) || region.querySelector("form[data-dirty='true']") !== null;
   }
 
+  // The diagram is drawn once; when the case moved, copy the new step ids over and let diagram.js relight it.
+  function relight(fresh) {
+    const diagram = document.getElementById("diagram");
+    const next = fresh.getElementById("diagram");
+    if (!diagram || !next) {
+      return;
+    }
+    let changed = false;
+    ["done", "waiting", "current"].forEach(function (name) {
+      if ((next.dataset[name] || "") !== (diagram.dataset[name] || "")) {
+        diagram.dataset[name] = next.dataset[name] || "";
+        changed = true;
+      }
+    });
+    if (changed) {
+      diagram.dispatchEvent(new CustomEvent("cw:steps-changed"));
+    }
+  }
+
   function swap(fresh) {
     document.querySelectorAll("[data-live][id]").forEach(function (region) {
       const next = fresh.getElementById(region.id);
@@ -64,6 +83,7 @@
       const fresh = new DOMParser().parseFromString(await page.text(), "text/html");
       const freshMarker = fresh.getElementById("case-live");
       swap(fresh);
+      relight(fresh);
       version = freshMarker ? freshMarker.dataset.version : now;
       marker.dataset.version = version;
     } catch (err) {
