@@ -40,8 +40,3 @@ def require_screen(who: Principal, screen: str) -> None:
     raise PermissionDenied(f"{WHERE.get(screen, screen).capitalize()} is not part of your role's work "
                            f"({', '.join(who.roles) or 'no role'}).{hint}")
 
-
-def require_item_work(who: Principal) -> None:
-    if not works_items(who):
-        raise PermissionDenied("Only back-office staff claim and complete work in the browser. "
-                               "Ask a back-office colleague, or use the REST API for an upstream system.")
