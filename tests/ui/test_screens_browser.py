@@ -90,7 +90,8 @@ def test_an_api_upload_appears_on_the_open_case_page_and_ticks_its_checklist(tab
     page = tab.page
     tab.sign_in("agent")
     tab.go(f"/cases/{reference}")
-    assert "Waiting for the customer’s documents: claim form, repair estimate." in page.locator("#waiting-for").inner_text()
+    waiting = page.locator("#waiting-for").inner_text()
+    assert "Waiting for the customer’s documents: claim form, repair estimate." in waiting
     assert page.locator("#checklist li[data-document='claim_form']").get_attribute("class") == "missing"
     estimate = [line.replace("CLM-2026-000123", reference) for line in DOCUMENTS["repair_estimate"][0]]
     for name, data in (("claim-form.pdf", claim_form(reference)), ("estimate.pdf", text_pdf([estimate]))):

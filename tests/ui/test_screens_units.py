@@ -30,7 +30,8 @@ def test_waiting_for_says_what_is_awaited() -> None:
     assert fmt.waiting_text(["payment_confirmed"], missing, "documents_received") == \
         "Waiting for the message “payment confirmed”."
     assert fmt.waiting_text([], missing, "documents_received") == ""
-    assert fmt.counted("proof_of_address", 2) == "2 proofs of address" and fmt.counted("tax_return", 3) == "3 tax returns"
+    assert fmt.counted("proof_of_address", 2) == "2 proofs of address"
+    assert fmt.counted("tax_return", 3) == "3 tax returns"
 
 
 def _entry(eid: int, kind: str, actor: str, at: str = "2026-11-02T09:00:00+00:00", **payload: Any) -> dict[str, Any]:
