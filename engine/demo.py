@@ -38,6 +38,7 @@ DEMO_USERS = (
     DemoUser("admin", "admin", "Ada Admin"),
     DemoUser("designer", "designer", "Dan Designer"),
     DemoUser("agent", "backoffice", "Alice Agent (claims triage)", "Claims triage"),
+    DemoUser("agent2", "backoffice", "Ben Agent (claims triage)", "Claims triage"),  # someone to hand work to
     DemoUser("lead", "backoffice", "Tom Lead (team lead)", "Team leads"),
     DemoUser("manager", "backoffice", "Maria Manager (claims manager)", "Claims managers"),
     DemoUser("desk", "frontoffice", "Fiona Desk (front office)"),
@@ -189,9 +190,8 @@ def print_credentials(result: dict[str, Any], out: TextIO | None = None) -> None
     """Print what ``load_demo`` returned for a person at a terminal: who can sign in, with what."""
     out = out or sys.stdout
     if result["skipped"]:
-        print("The demo is already loaded (its users exist); nothing was changed. Passwords and tokens are shown "
-              "only when it is first loaded: set a new one with `caseworks user add NAME --role ROLE "
-              "--password P` or `caseworks token create --name NAME --role ROLE`.", file=out)
+        print("The demo is already loaded (its users exist); nothing was changed. Its passwords and tokens were "
+              "shown when it was first loaded: to get new ones, run `caseworks demo --reset-credentials`.", file=out)
         return
     by_type = ", ".join(f"{len(refs)} {case_type}" for case_type, refs in result["by_type"].items())
     by_status = ", ".join(f"{n} {status}" for status, n in sorted(result["by_status"].items()))

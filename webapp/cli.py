@@ -18,6 +18,7 @@ from engine.services.deployments import DeploymentRefused, deploy_files, deploy_
 from engine.context import Context
 from engine.db import connect, upgrade
 from engine.demo import load_demo, print_credentials
+from engine.demo_credentials import print_reset, reset_credentials
 from engine.errors import CaseworksError
 from engine.services import mail_sources
 from engine.services.auth import create_token, deactivate_user, ensure_user, set_password
@@ -152,6 +153,9 @@ def cmd_processes_test(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    if args.reset_credentials:
+        print_reset(reset_credentials(_context(args)))
+        return 0
     print_credentials(load_demo(_context(args)))
     return 0
 
@@ -219,7 +223,10 @@ def parser() -> argparse.ArgumentParser:
     pt = procs.add_parser("test", help="run the designer scenarios (scenarios/*.json) of process folders")
     pt.add_argument("paths", nargs="*")
     pt.set_defaults(func=cmd_processes_test)
-    sub.add_parser("demo", help="load demo users and cases").set_defaults(func=cmd_demo)
+    demo = sub.add_parser("demo", help="load demo users and cases")
+    demo.add_argument("--reset-credentials", action="store_true",
+                      help="give the demo users new passwords and API tokens (prints them); cases are kept")
+    demo.set_defaults(func=cmd_demo)
     mail = sub.add_parser("mail", help="e-mail in").add_subparsers(dest="mail_command", required=True)
     mf = mail.add_parser("fetch", help="take in new mail from CASEWORKS_IMAP_* (or a folder of .eml files)")
     mf.add_argument("--folder", help="read every .eml file in this folder instead; each moves to DIR/processed/")

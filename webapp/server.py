@@ -24,6 +24,7 @@ from gunicorn.app.base import BaseApplication
 
 from engine.bootstrap import build
 from engine.context import Context
+from engine.demo_credentials import first_steps
 from engine.services.scheduler import BackgroundWorker
 from engine.settings import Settings
 from webapp import create_app
@@ -107,10 +108,15 @@ def _worker_exit(_server: Any, worker: Any) -> None:
 
 def serve(settings: Settings, host: str, port: int, threads: int, workers: int, run_worker: bool) -> int:
     # Check or apply migrations and record process versions once, before any fork (no racing migrations).
-    build(settings).db.dispose()
+    ctx = build(settings)
+    try:
+        next_step = first_steps(ctx, f"http://{host}:{port}")
+    finally:
+        ctx.db.dispose()
     where = settings.effective_database_url.split("@")[-1]
     print(f"Caseworks on http://{host}:{port} ({workers} process(es) x {threads} threads, gunicorn; "
           f"database {where}; scheduler {'in one of them' if run_worker else 'off'})", flush=True)
+    print(next_step, flush=True)
     Application(settings, host, port, threads, workers, run_worker).run()
     return 0
 

@@ -222,7 +222,9 @@ def item_rows(case_id: int, case_priority: int, snapshot: Snapshot, now: datetim
 def event_rows(case_id: int, actor: str, snapshot: Snapshot, now: datetime,
                before: list[tuple[str, dict[str, Any]]] | None = None) -> list[dict[str, Any]]:
     events = [(kind, actor, payload) for kind, payload in before or []]
-    events += [("step_completed", actor, step) for step in snapshot.steps]
+    # The engine, not the person whose action set it going, does the steps: record them as the system's (and
+    # keep who set them going), so a timeline never says "agent: Claim paid".
+    events += [("step_completed", "system", {**step, "after": actor}) for step in snapshot.steps]
     events += [(kind, "system", payload) for kind, payload in snapshot.emitted]
     if snapshot.incident:
         events.append(("incident", "system", {"message": snapshot.incident, "retryable": snapshot.incident_retryable}))

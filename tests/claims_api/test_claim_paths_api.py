@@ -238,9 +238,9 @@ def test_claim_is_abandoned_after_thirty_days_without_documents(desk: ClaimsOver
     assert len(texts) == 3 and texts[-1].startswith("We have closed your claim")
     assert "payment" not in case["data"] and desk.tasks(ref) == []
     assert desk.kinds(ref)[-1] == "case_closed"
-    fired = [(e["actor"], e["at"]) for e in desk.timeline(ref)
+    fired = [(e["actor"], e["payload"]["after"], e["at"]) for e in desk.timeline(ref)
              if e["kind"] == "step_completed" and e["payload"]["task"] == "abandon_timer"]
-    assert fired == [("timer", "2026-12-02T09:00:00+00:00")]
+    assert fired == [("system", "timer", "2026-12-02T09:00:00+00:00")]  # the system's step, set going by the timer
 
     late = desk.send_documents(ref, "repair_estimate")
     assert late.status_code == 409 and late.json["error"]["code"] == "no_waiting_message"

@@ -111,7 +111,7 @@ def test_designer_page_is_for_designers_and_admins(ui: UiClient, browser_ui) -> 
 
 
 def test_navigation_shows_what_the_role_may_use(browser_ui) -> None:
-    expected = {"agent": {"Worklist", "Desk"}, "desk": {"Desk"}, "designer": {"Worklist", "Desk", "Designer"},
+    expected = {"agent": {"Worklist", "Desk"}, "desk": {"Desk"}, "designer": {"Designer"},
                 "admin": {"Worklist", "Desk", "Designer"}}
     for username, links in expected.items():
         person = browser_ui()

@@ -71,9 +71,9 @@ def test_validation_errors_come_back_inline_with_what_was_typed(ui: UiClient, ct
 def test_completing_the_assessment_moves_the_case_on(ui: UiClient, ctx) -> None:
     reference, item = _claimed_by_agent(ui, ctx, amount=12500)
     done = ui.post(f"/work/items/{item['id']}/complete", {"decision": "approve", "approved_amount": "11,800"})
-    assert done.status_code == 303 and done.headers["Location"] == f"/cases/{reference}"
+    assert done.status_code == 303 and done.headers["Location"] == f"/cases/{reference}?done={item['id']}"
     html = ui.get(done.headers["Location"]).get_data(as_text=True)
-    assert "Assess claim” is done" in html or "&#39;Assess claim&#39; is done." in html
+    assert "You completed “Assess claim”." in html and 'id="get-next-after"' in html  # "Get next" at once
     assert "approved for 11,800.00 EUR and is awaiting final sign-off" in html
     assert "Approve payout" in html and "another team" in html  # the claims managers' queue
     assert cases.get_case(ctx, reference)["data"]["approved_amount"] == 11800
@@ -116,7 +116,7 @@ def test_a_case_waiting_for_documents_lights_the_receive_task(ui: UiClient, ctx)
     assert state["current"] == [] and state["waiting"] == ["wait_documents"]
     ui.login("desk")
     html = ui.get(f"/cases/{reference}").get_data(as_text=True)
-    assert "Waiting for: Documents received." in html
+    assert "Waiting for the customer’s documents: claim form, repair estimate." in html  # what is awaited
     assert "✗ Claim form" in html and "(1 missing)" in html
 
 

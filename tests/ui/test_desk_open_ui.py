@@ -39,7 +39,7 @@ def test_the_desk_opens_a_claim_for_the_customer(ui: UiClient, ctx) -> None:
     data = claim_data(amount=650, incident_type="travel")
     form = {"case_type": "claim", "channel": "branch", "policy_number": data["policy_number"],
             "incident_date": data["incident_date"], "incident_type": "travel", "description": data["description"],
-            "claimed_amount": "650", "currency": "EUR", "documents_provided": "claim_form\nreceipt"}
+            "claimed_amount": "650", "currency": "EUR", "documents_provided": ["claim_form", "receipt"]}  # picked
     opened = ui.post(f"/desk/customers/{party}/cases", form)
     assert opened.status_code == 303, opened.get_data(as_text=True)
     reference = re.search(r"case=([A-Z]{3}-\d{4}-\d{6})", opened.headers["Location"]).group(1)

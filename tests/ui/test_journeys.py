@@ -189,7 +189,7 @@ def test_front_office_finds_a_customer_by_phone_and_logs_the_call(tab: Tab, ctx:
     form.get_by_label("Date of the incident").fill("2026-10-28")
     form.get_by_label("What happened").fill("Water from the flat upstairs came through the kitchen ceiling.")
     form.get_by_label("Amount claimed").fill("2300")
-    form.get_by_label("Currency").fill("EUR")
+    form.get_by_label("Currency").select_option("EUR")
     tab.shot("b4-desk-new-case")
     form.get_by_role("button", name="Open the case").click()
     page.wait_for_url("**/desk/customers/*")

@@ -36,9 +36,10 @@ def test_a_lead_reassigns_from_the_case_page(ui: UiClient, ctx, lead: str) -> No
     item = _assess(ctx, reference)
     ui.login("lead")
     html = ui.get(f"/cases/{reference}").get_data(as_text=True)
-    form = html.split('class="row reassign-form"', 1)[1].split("</form>", 1)[0]
+    form = html.split('class="reassign-form"', 1)[1].split("</form>", 1)[0]
     assert f'<label for="t{item["id"]}-reassign">Give to</label>' in form
-    assert '<option value="agent">agent</option>' in form and '<option value="agent2">agent2</option>' in form
+    assert '<option value="agent">agent — holds 0 here</option>' in form
+    assert '<option value="agent2">agent2 — holds 0 here</option>' in form
     assert "manager" not in form  # not a team working claims triage
     moved = ui.post(f"/work/items/{item['id']}/reassign", {"assignee": "agent2", "back": f"/cases/{reference}"})
     assert moved.status_code == 303 and moved.headers["Location"] == f"/cases/{reference}"
@@ -77,7 +78,7 @@ def test_only_to_a_member_of_a_team_working_the_queue(ui: UiClient, ctx, lead: s
     for name in ("manager", "desk", "nobody", ""):
         refused = ui.post(f"/work/items/{item['id']}/reassign", {"assignee": name, "back": f"/cases/{reference}"})
         assert refused.status_code == 303
-        assert "Not reassigned" in ui.get(refused.headers["Location"]).get_data(as_text=True)
+        assert "The task was not reassigned" in ui.get(refused.headers["Location"]).get_data(as_text=True)
     assert work.get_work_item(ctx, item["id"])["assignee"] is None
     with pytest.raises(ValidationFailed):
         worklist.reassign(ctx, item["id"], auth.principal_for(ctx, "lead"), "manager")

@@ -8,25 +8,31 @@ from flask import current_app, flash, redirect, request, url_for
 from engine.errors import AuthenticationRequired, ServiceBusy, TooManyAttempts
 from engine.services import auth
 from webapp.hardening import THROTTLE
+from webapp.ui import roles
 from webapp.ui.base import bp, render
 from webapp.ui.security import ctx, current_user, safe_next, sign_in, sign_out
 
-HOMES = (("work.read", "ui.worklist"), ("case.read", "ui.desk"), ("process.read", "ui.designer"))
+HOMES = {"worklist": "ui.worklist", "desk": "ui.desk", "designer": "ui.designer"}
 
 
 def home_for(who: auth.Principal) -> str:
-    """Front office to the desk, designers to the designer, everyone who works items to the worklist."""
-    if "frontoffice" in who.roles and not who.can("work.claim"):
-        return url_for("ui.desk")
-    if "designer" in who.roles and not who.can("work.claim"):
-        return url_for("ui.designer")
-    return next((url_for(endpoint) for permission, endpoint in HOMES if who.can(permission)), url_for("ui.login"))
+    """Front office to the desk, designers to the designer, back office to the worklist (the first screen of
+    the role's work, in ``roles.SCREENS`` order); an account with no screen (integration) to the start page,
+    which says how it works instead."""
+    screens = roles.screens(who)
+    if "worklist" in screens and not roles.works_items(who):
+        screens.remove("worklist")
+    return url_for(HOMES[screens[0]]) if screens else url_for("ui.home")
 
 
 @bp.get("/")
 def home() -> Any:
     who = current_user()
-    return redirect(home_for(who) if who else url_for("ui.login"))
+    if who is None:
+        return redirect(url_for("ui.login"))
+    if not roles.screens(who):
+        return render("ui/no_screens.html")
+    return redirect(home_for(who))
 
 
 @bp.get("/login")

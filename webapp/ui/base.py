@@ -9,13 +9,12 @@ from werkzeug.exceptions import HTTPException
 
 from engine.errors import AuthenticationRequired, CaseworksError
 from webapp import errors as api_errors
-from webapp.ui import fmt
+from webapp.ui import fmt, roles
 from webapp.ui.security import check_csrf, csrf_token, ctx, current_user
 
 bp = Blueprint("ui", __name__)
 
-NAV = (("Worklist", "ui.worklist", "work.read"), ("Desk", "ui.desk", "case.read"),
-       ("Designer", "ui.designer", "process.read"))
+NAV = (("Worklist", "ui.worklist", "worklist"), ("Desk", "ui.desk", "desk"), ("Designer", "ui.designer", "designer"))
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
        "font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; "
        "object-src 'none'")
@@ -29,7 +28,7 @@ def nav_items() -> list[tuple[str, str]]:
     who = current_user()
     if who is None:
         return []
-    return [(label, url_for(endpoint)) for label, endpoint, permission in NAV if who.can(permission)]
+    return [(label, url_for(endpoint)) for label, endpoint, screen in NAV if roles.may_open(who, screen)]
 
 
 def render(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
@@ -55,7 +54,8 @@ def _headers(response: Response) -> Response:
 @bp.record_once
 def _template_globals(state: Any) -> None:
     """Globals (not a context processor), so imported macros see them too."""
-    state.app.jinja_env.globals.update(me=current_user, nav_items=nav_items, csrf_token=csrf_token, fmt=fmt)
+    state.app.jinja_env.globals.update(me=current_user, nav_items=nav_items, csrf_token=csrf_token, fmt=fmt,
+                                       works_items=roles.works_items)
 
 
 @bp.app_template_filter("sla")
@@ -80,14 +80,25 @@ def _human(value: Any) -> str:
 
 @bp.app_template_filter("sentence")
 def _sentence(value: Any) -> str:
-    text = str(value or "")
-    return text[:1].upper() + text[1:]
+    return fmt.sentence(value)
+
+
+NEXT_STEPS = {
+    400: "Go back, reload the page and try again.",
+    403: "Go back to your own screens from the menu above, or ask an administrator for the role this needs.",
+    404: "Check the reference or the link; on the desk you can search by name, e-mail, phone or reference.",
+    409: "Reload the page to see what changed, then try again.",
+    413: "Choose a smaller file, or scan fewer pages at a time.",
+    422: "Correct what is marked and send it again.",
+}
 
 
 def error_page(status: int, title: str, message: str, details: Any = None) -> Any:
+    """Every error a person reads: what went wrong as a sentence, then what to do next."""
+    next_step = NEXT_STEPS.get(status, "Try again in a moment; if it keeps happening, tell your administrator.")
     if is_htmx():
-        return Response(message, status=status, mimetype="text/plain")
-    return render("ui/error.html", status, title=title, message=message, details=details)
+        return Response(fmt.said(message, next_step), status=status, mimetype="text/plain")
+    return render("ui/error.html", status, title=title, message=message, details=details, next_step=next_step)
 
 
 @bp.errorhandler(CaseworksError)
@@ -108,4 +119,4 @@ def _http_error(err: HTTPException) -> Any:
 @bp.errorhandler(Exception)
 def _unexpected(err: Exception) -> Any:
     current_app.logger.exception("unhandled error in the UI")
-    return error_page(500, "Something went wrong", "An unexpected error occurred; it has been logged.")
+    return error_page(500, "Something went wrong", "An unexpected error occurred and it has been logged")

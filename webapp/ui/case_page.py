@@ -9,8 +9,9 @@ from flask import url_for
 
 from engine import policy
 from engine.errors import NotFound
-from engine.services import cases, documents, notes, work, worklist
-from webapp.ui import assets, case_data, forms
+from engine.services import cases, changes, documents, intake, notes, work, worklist
+from engine.services import members as members_svc
+from webapp.ui import assets, case_data, fmt, forms, roles
 from webapp.ui.base import render
 from webapp.ui.security import ctx, user
 
@@ -33,20 +34,21 @@ def task_panel(item: dict[str, Any], state: TaskState | None = None) -> dict[str
     who = user()
     values, errors, message = (state or {}).get(item["id"], ({}, {}, ""))
     values = {k: (v[0] if isinstance(v, list) and len(v) == 1 else v) for k, v in values.items()}
+    works = roles.works_items(who)
     other_team = not policy.may_work_queue(who, item["queue"])  # the same rule the API applies
     mine = item["assignee"] == who.username
-    can_reassign = item["state"] in ("ready", "claimed") and worklist.can_reassign(who, item["queue"])
+    can_reassign = works and item["state"] in ("ready", "claimed") and worklist.can_reassign(who, item["queue"])
+    members = members_svc.queue_members(ctx(), item["queue"]) if can_reassign else []
     return {
         "item": item, "mine": mine, "other_team": other_team,
-        "can_claim": who.can("work.claim") and not other_team and item["state"] == "ready",
-        "can_release": who.can("work.claim") and (mine or (item["assignee"] is not None and "admin" in who.roles)),
-        "show_form": who.can("work.complete") and not other_team and mine,
+        "can_claim": works and not other_team and item["state"] == "ready",
+        "can_release": works and (mine or (item["assignee"] is not None and "admin" in who.roles)),
+        "show_form": works and who.can("work.complete") and not other_team and mine,
         "fields": forms.fields(item.get("form"), values or item.get("data") or {}, errors),
         "form_errors": forms.form_errors(item.get("form"), errors), "message": message,
         "description": (item.get("form") or {}).get("description", ""),
-        "can_reassign": can_reassign,
-        "candidates": [n for n in worklist.reassign_candidates(ctx(), item["queue"]) if n != item["assignee"]]
-        if can_reassign else [],
+        "can_reassign": can_reassign, "members": members,
+        "candidates": [m["username"] for m in members if m["username"] != item["assignee"]],
     }
 
 
@@ -103,8 +105,14 @@ def documents_state(reference: str, pages: dict[int, int] | None = None,
             "pending": any(d["status"] in PENDING for d in docs)}
 
 
+def waiting_text(view: dict[str, Any], checklist: dict[str, Any] | None = None) -> str:
+    missing = (checklist if checklist is not None else view.get("checklist") or {}).get("missing") or []
+    return fmt.waiting_text(view.get("waiting_for") or [], missing, intake.MESSAGE)
+
+
 def render_case(reference: str, state: TaskState | None = None, status: int = 200,
-                pages: dict[int, int] | None = None) -> Any:
+                pages: dict[int, int] | None = None, done: dict[str, Any] | None = None) -> Any:
+    version = changes.case_version(ctx(), reference)  # read first: a change after it shows on the next poll
     view = cases.get_case(ctx(), reference)
     who = user()
     panels = []
@@ -113,6 +121,7 @@ def render_case(reference: str, state: TaskState | None = None, status: int = 20
     others = [c for c in notes.customer(ctx(), who, view["customer"]["id"])["cases"] if c["reference"] != reference]
     return render("ui/case.html", status, case=view, panels=panels, docs=documents_state(reference, pages, view),
                   other_cases=others, data=case_data.rows(ctx().processes.current(view["case_type"]), view["data"]),
+                  version=version, waiting=waiting_text(view), may_open_desk=roles.may_open(who, "desk"), done=done,
                   timeline=cases.timeline(ctx(), reference, limit=TIMELINE_LIMIT),
                   diagram=worklist.case_diagram(ctx(), reference),
                   diagram_ready=assets.available("bpmn-js", ctx().settings))

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, flash, redirect, request, url_for
+from flask import Response, flash, jsonify, redirect, request, url_for
 
 from engine.errors import NotFound, ValidationFailed
-from engine.services import cases, documents, notes, worklist
+from engine.services import cases, changes, documents, notes, work, worklist
+from webapp.ui import fmt
 from webapp.ui.base import bp, render
 from webapp.ui.case_page import VIEW_WIDTH, documents_state, render_case, viewer
 from webapp.ui.security import ctx, page, safe_next, user
@@ -23,7 +24,26 @@ def case_page(reference: str) -> Any:
     doc_id, number = request.args.get("doc", type=int), request.args.get("page", type=int)
     if doc_id and number:
         pages[doc_id] = number
-    return render_case(reference, pages=pages)
+    return render_case(reference, pages=pages, done=_just_done(request.args.get("done", type=int)))
+
+
+def _just_done(item_id: int | None) -> dict[str, Any] | None:
+    """The item the user has just completed (``?done=<id>`` after completing): the page then offers "Get next"."""
+    if not item_id:
+        return None
+    try:
+        item = work.get_work_item(ctx(), item_id)
+    except NotFound:
+        return None
+    return item if item["state"] == "completed" and item["assignee"] == user().username else None
+
+
+@bp.get("/cases/<reference>/version", endpoint="case_version")
+@page("case.read")
+def case_version(reference: str) -> Any:
+    """The case's change marker (a number that grows with every change): an open case page asks for it every
+    few seconds and fetches itself again only when it moved."""
+    return jsonify(version=changes.case_version(ctx(), reference))
 
 
 @bp.get("/cases/<reference>/documents", endpoint="case_documents")
@@ -87,7 +107,8 @@ def add_note(reference: str) -> Any:
     try:
         notes.add_note(ctx(), user(), reference, request.form.get("text", ""))
     except ValidationFailed as err:
-        flash(f"The note was not added: {'; '.join((err.details or {}).values()) or err.message}.", "error")
+        flash(fmt.said(f"The note was not added: {'; '.join((err.details or {}).values()) or err.message}",
+                       "Write it again and press “Add note”"), "error")
         return redirect(back, code=303)
     flash("Note added to the timeline.", "success")
     return redirect(back, code=303)
@@ -103,7 +124,8 @@ def log_and_return(reference: str, back: str) -> Any:
         logged = cases.log_interaction(ctx(), cmd, user().username)
     except ValidationFailed as err:
         problems = "; ".join(f"{k} {v}" for k, v in (err.details or {}).items())
-        flash(f"The interaction was not logged: {problems or err.message}.", "error")
+        flash(fmt.said(f"The interaction was not logged: {problems or err.message}",
+                       "Correct it and press “Log interaction” again"), "error")
         return redirect(back, code=303)
     flash(f"{logged['channel'].capitalize()} logged on {reference}.", "success")
     return redirect(back, code=303)

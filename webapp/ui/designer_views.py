@@ -23,7 +23,7 @@ def _designer_page(status: int = 200, problems: list[str] | None = None, refused
 
 
 @bp.get("/designer", endpoint="designer")
-@page("process.read")
+@page("process.read", screen="designer")
 def designer() -> Any:
     return _designer_page()
 
@@ -48,7 +48,7 @@ def designer_deploy() -> Any:
 
 
 @bp.get("/designer/versions/<int:version_id>", endpoint="designer_version")
-@page("process.read")
+@page("process.read", screen="designer")
 def designer_version(version_id: int) -> Any:
     definition = worklist.version_definition(ctx(), version_id)
     row = deployments.get_version(ctx(), version_id)

@@ -9,8 +9,9 @@ from flask import flash, redirect, request, url_for
 from engine.errors import DocumentTooLarge, ValidationFailed
 from engine.services import cases, customers, documents, duplicates, notes
 from engine.services.parties import Customer
-from webapp.ui import forms
+from webapp.ui import fmt, forms
 from webapp.ui.base import bp, is_htmx, render
+from webapp.ui.case_page import waiting_text
 from webapp.ui.case_views import log_and_return
 from webapp.ui.security import ctx, page, user
 
@@ -23,7 +24,7 @@ def _query() -> str:
 
 
 @bp.get("/desk", endpoint="desk")
-@page("case.read")
+@page("case.read", screen="desk")
 def desk() -> Any:
     """With one customer found, straight to their page (the search box is the desk's front door)."""
     query = _query()
@@ -74,10 +75,12 @@ def unmerge_customer(party_id: int) -> Any:
 
 
 @bp.get("/desk/customers/<int:party_id>", endpoint="customer_page")
-@page("case.read")
+@page("case.read", screen="desk")
 def customer_page(party_id: int) -> Any:
     who = user()
     customer = notes.customer(ctx(), who, party_id)
+    for c in customer["cases"]:  # what a waiting case waits for, in words (its checklist names the documents)
+        c["waiting"] = waiting_text(cases.get_case(ctx(), c["reference"])) if c["waiting_for"] else ""
     open_cases = [c for c in customer["cases"] if c["status"] != "closed"]
     chosen = request.args.get("case") or (open_cases or customer["cases"] or [{"reference": None}])[0]["reference"]
     return render("ui/customer.html", customer=customer, timeline=notes.customer_timeline(ctx(), who, party_id),
@@ -103,7 +106,7 @@ def _new_case_page(customer: dict[str, Any], case_type: str, values: dict[str, A
 
 
 @bp.get("/desk/customers/<int:party_id>/cases/new", endpoint="new_case")
-@page("case.create")
+@page("case.create", screen="desk")
 def new_case(party_id: int) -> Any:
     """The start form of the chosen case type, from its process's start schema (the same form code as tasks)."""
     customer = notes.customer(ctx(), user(), party_id)
@@ -114,12 +117,12 @@ def new_case(party_id: int) -> Any:
 
 
 def _choose_case_type(party_id: int) -> Any:
-    flash("Choose a case type.", "error")
+    flash("Choose a case type from the list, then press “Start a new case”.", "error")
     return redirect(url_for("ui.customer_page", party_id=party_id), code=303)
 
 
 @bp.post("/desk/customers/<int:party_id>/cases", endpoint="open_case")
-@page("case.create")
+@page("case.create", screen="desk")
 def open_case(party_id: int) -> Any:
     """Open the case for this customer (found by their strongest identifier, so it joins their other cases)."""
     who = user()
@@ -144,7 +147,7 @@ def open_case(party_id: int) -> Any:
 
 
 @bp.post("/desk/customers/<int:party_id>/documents", endpoint="desk_upload")
-@page("document.upload")
+@page("document.upload", screen="desk")
 def desk_upload(party_id: int) -> Any:
     """A document the customer hands over at the desk, onto one of their cases (channel ``branch``)."""
     who = user()
@@ -152,17 +155,18 @@ def desk_upload(party_id: int) -> Any:
     reference = request.form.get("reference", "")
     back = url_for("ui.customer_page", party_id=party_id, case=reference or None)
     if reference not in {c["reference"] for c in customer["cases"]}:
-        flash("Choose one of the customer's cases for the document.", "error")
+        flash("Choose one of the customer’s cases for the document, then upload it again.", "error")
         return redirect(back, code=303)
     file = request.files.get("file")
     if file is None or not file.filename:
-        flash("Choose the file to upload.", "error")
+        flash("Choose the file to upload, then press “Upload document”.", "error")
         return redirect(back, code=303)
     try:
         view, created = documents.upload(ctx(), documents.Upload(file.filename, file.read(), "branch", reference),
                                          who.username)
     except (ValidationFailed, DocumentTooLarge) as err:
-        flash(f"The document was not accepted: {err.message}.", "error")
+        flash(fmt.said(f"The document was not accepted: {err.message}",
+                       "Choose another file, or ask the customer for a PDF or a photo of it"), "error")
         return redirect(back, code=303)
     if created:
         flash(f"Received {view['filename']} on {reference}; it is being read.", "success")
@@ -172,7 +176,7 @@ def desk_upload(party_id: int) -> Any:
 
 
 @bp.post("/desk/customers/<int:party_id>/interactions")
-@page("interaction.log")
+@page("interaction.log", screen="desk")
 def desk_log(party_id: int) -> Any:
     """The desk's "log a call": the case is chosen on the customer's page (their open case by default)."""
     back = url_for("ui.customer_page", party_id=party_id, case=request.form.get("reference") or None)

@@ -7,26 +7,34 @@ the browser form and the API can never disagree.
 from __future__ import annotations
 
 import math
+import re
+from collections import Counter
 
 from dataclasses import dataclass, field
 from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from webapp.ui import choices
 from webapp.ui.fmt import humanize
 
 LONG_TEXT = 200  # a string field allowed longer than this is a text area
+MAX_COUNT = 20  # at most this many of one document type in a "how many of each" picker
+# A date picker shows the browser's own format: help that spells out another one only confuses.
+DATE_FORMAT_HINT = re.compile(r"\s*\(?\b(?:YYYY-MM-DD|yyyy-mm-dd|ISO 8601)\b\)?")
 
 
 @dataclass(frozen=True)
 class Field:
     name: str
     label: str
-    control: str  # text | textarea | number | integer | date | select | checkbox | checkboxes | lines
+    control: str  # text | textarea | number | integer | date | select | checkbox | checkboxes | counts | lines
     help: str = ""
     required: bool = False
     options: tuple[str, ...] = ()
     enum: tuple[Any, ...] = ()  # the schema's own values behind the options (a number stays a number)
+    labels: tuple[str, ...] = ()  # what each option reads as, when not its value in words
+    hints: tuple[str, ...] = ()  # a longer description of each option ("" when none)
     value: Any = None
     error: str = ""
     attrs: dict[str, Any] = field(default_factory=dict)
@@ -85,19 +93,47 @@ def fields(schema: dict[str, Any] | None, values: dict[str, Any] | None = None,
     for name in ordered_names(schema):
         prop = schema["properties"][name] or {}
         control, options = _control(prop)
+        labels: tuple[str, ...] = ()
+        hints: tuple[str, ...] = ()
+        widget = choices.widget_of(name, prop)
+        if widget is not None:
+            picked = choices.options(widget)
+            options, labels, hints = (tuple(c[i] for c in picked) for i in range(3))
+            control = _picker(control, prop)
+        help_text = str(prop.get("ui:help", prop.get("description", "")))  # ui:help: the wording for a person
+        if control == "date":
+            help_text = DATE_FORMAT_HINT.sub("", help_text).replace(" .", ".").strip()
         found.append(Field(name=name, label=prop.get("title") or humanize(name), control=control,
-                           help=prop.get("description", ""), required=name in required, options=options,
+                           help=help_text, required=name in required, options=options,
                            enum=tuple(prop.get("enum") or (prop.get("items") or {}).get("enum") or ()),
-                           value=_value(control, values.get(name, prop.get("default"))),
+                           labels=labels, hints=hints,
+                           value=_value(control, _given(name, control, options, values, prop)),
                            error=_error_for(name, errors),
                            attrs=_attrs(prop, control)))
     return found
 
 
+def _given(name: str, control: str, options: tuple[str, ...], values: dict[str, Any], prop: dict[str, Any]) -> Any:
+    """The field's value; a "how many of each" picker sent back with errors has one entry per option."""
+    if control == "counts" and name not in values:
+        return [opt for opt in options for _ in range(_count(str(values.get(f"{name}.{opt}") or "")))]
+    return values.get(name, prop.get("default"))
+
+
+def _picker(control: str, prop: dict[str, Any]) -> str:
+    """A code field becomes a select; a list of codes becomes checkboxes, or "how many of each" when the
+    same code may repeat (two payslips)."""
+    if prop.get("type") != "array":
+        return "select"
+    return "checkboxes" if prop.get("uniqueItems") else "counts"
+
+
 def _value(control: str, value: Any) -> Any:
     """Checkboxes and lines hold lists; a single submitted value comes back as a plain string."""
-    if control in ("checkboxes", "lines") and isinstance(value, str):
+    if control in ("checkboxes", "lines", "counts") and isinstance(value, str):
         return [value]
+    if control == "counts":
+        return Counter(value or [])
     return value
 
 
@@ -128,6 +164,13 @@ def _number(raw: str, integer: bool) -> Any:
     return value
 
 
+def _count(raw: str) -> int:
+    try:
+        return min(MAX_COUNT, max(0, int(raw.strip() or 0)))
+    except ValueError:
+        return 0
+
+
 def parse(schema: dict[str, Any] | None, form: MultiDict[str, str]) -> dict[str, Any]:
     """The submitted fields as JSON data: empty fields left out, numbers and booleans converted."""
     data: dict[str, Any] = {}
@@ -140,6 +183,11 @@ def parse(schema: dict[str, Any] | None, form: MultiDict[str, str]) -> dict[str,
             chosen = [choices.get(v, v) for v in form.getlist(f.name) if v]
             if chosen:
                 data[f.name] = chosen
+            continue
+        if f.control == "counts":
+            counted = [opt for opt in f.options for _ in range(_count(form.get(f"{f.name}.{opt}", "")))]
+            if counted:
+                data[f.name] = counted
             continue
         raw = form.get(f.name, "")
         if f.control == "lines":

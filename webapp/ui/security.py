@@ -23,6 +23,7 @@ from engine.context import Context
 from webapp.api.common import ctx
 from engine.errors import AuthenticationRequired
 from engine.services import auth
+from webapp.ui import roles
 
 F = TypeVar("F", bound=Callable[..., Any])
 SECRET_FILE = "ui-secret-key"
@@ -127,9 +128,9 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
-def page(*permissions: str) -> Callable[[F], F]:
+def page(*permissions: str, screen: str | None = None) -> Callable[[F], F]:
     """Sign-in (redirect to the login page) and role check (403) for a UI view; with several permissions,
-    any one of them will do."""
+    any one of them will do. ``screen`` names the screen (``roles.SCREENS``) the view belongs to."""
 
     def decorate(view: F) -> F:
         @wraps(view)
@@ -141,6 +142,8 @@ def page(*permissions: str) -> Callable[[F], F]:
                 raise AuthenticationRequired("your session has ended; sign in again")
             if permissions and not any(who.can(p) for p in permissions):
                 who.require(permissions[0])
+            if screen is not None:
+                roles.require_screen(who, screen)
             return view(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]
