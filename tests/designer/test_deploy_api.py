@@ -13,6 +13,7 @@ from engine.services import auth, deployments
 from tests.conftest import ROOT, Api
 from tests.designer.conftest import open_case, upload, work
 from tests.designer.models import two_step_files
+from tests.ui.conftest import PASSWORD, UiClient
 from webapp import create_app
 
 
@@ -154,6 +155,11 @@ def test_a_broken_folder_at_start_up_refuses_its_cases_and_the_rest_serve(settin
                                                  "data": {"amount": 10}})
         assert served.status_code == 201
         assert [b["case_type"] for b in deployments.broken_processes(ctx)] == ["scripts"]
+        auth.ensure_user(ctx, "dora", ["designer"], password=PASSWORD)
+        ui = UiClient(create_app(context=ctx).test_client())
+        ui.login("dora")
+        page = ui.get("/designer").get_data(as_text=True)
+        assert "Broken processes" in page and "scripts.bpmn" in page and "not well-formed" in page
     finally:
         ctx.db.dispose()
 
