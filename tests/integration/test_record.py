@@ -236,3 +236,15 @@ def test_the_same_file_uploaded_concurrently_is_one_document(api, ctx, client, t
     assert len({view["id"] for view, _new in results}) == 1
     assert sorted(new for _view, new in results) == [False] * 9 + [True]
     assert len(api.get(f"/api/v1/cases/{ref}").json["documents"]) == 1
+
+
+def test_an_unreadable_name_or_net_pay_is_not_taken_as_agreement(api, ctx):
+    ref = open_loan(api)
+    deliver(api, ctx, ref, "ID card, glare", read_as("id_document", document_number="X1"))
+    deliver(api, ctx, ref, "Payslip, torn", read_as("payslip", employer="ACME"))
+    flags = {f["kind"]: f for f in api.get(f"/api/v1/cases/{ref}").json["flags"]}
+    assert set(flags) == {"name_mismatch", "income_mismatch"} and {f["status"] for f in flags.values()} == {"open"}
+    assert "could not be read" in flags["name_mismatch"]["message"]
+    deliver(api, ctx, ref, "ID card, rescanned", read_as("id_document", holder_name="Pia Lindqvist"))
+    flags = {f["kind"]: f["status"] for f in api.get(f"/api/v1/cases/{ref}").json["flags"]}
+    assert flags == {"name_mismatch": "resolved", "income_mismatch": "open"}
