@@ -162,6 +162,16 @@ def document() -> dict[str, Any]:
             **DESIGNER_PATHS,
             "/api/v1/search": {"get": _op("Full-text search over cases, interactions and documents",
                                           {"200": _resp("Ranked hits with snippets")}, 422, params=[_q("q"), _q("limit", "integer")])},
+            "/api/v1/customers": {"get": _op(
+                "Find customers by name, e-mail, phone (any common format), case reference or policy number, each "
+                "with their cases", {"200": _resp("Customers found")}, 422,
+                params=[_q("q"), _q("limit", "integer")])},
+            "/api/v1/customers/{id}": {"get": _op("A customer with identifiers and cases",
+                                                  {"200": _resp("The customer")}, 404, params=[ITEM])},
+            "/api/v1/customers/{id}/unmerge": {"post": _op(
+                "Undo the merge of this customer into another (body {\"reason\"})", {"200": _resp("Undone")},
+                404, 422, body={"type": "object", "required": ["reason"],
+                                "properties": {"reason": {"type": "string"}}}, params=[ITEM])},
             "/api/v1/documents": {"post": _op(
                 "Upload to the inbox (multipart field 'file'); 202 once stored and queued, 200 for a duplicate",
                 {"202": _resp("Accepted"), "200": _resp("Duplicate")}, 413, 422)},

@@ -42,8 +42,11 @@ def amount(value: str | None) -> float | None:
 
 def _income(doc: Document, case: Case) -> str | None:
     net, declared = amount(field_value(doc, "net_pay")), amount((case.data or {}).get("monthly_income"))
-    if net is None or not declared:
-        return None
+    if not declared:
+        return None  # nothing declared to check against
+    if net is None:  # unsure is not the same as agreeing: a person reads it
+        return (f"The net pay on the payslip could not be read, so the declared monthly income ({declared:,.2f}) "
+                f"is not confirmed by it.")
     if abs(net - declared) / declared <= INCOME_TOLERANCE:
         return ""
     return (f"Net pay on the payslip ({net:,.2f}) differs from the declared monthly income ({declared:,.2f}) "
@@ -53,15 +56,16 @@ def _income(doc: Document, case: Case) -> str | None:
 def _holder(label: str) -> Callable[[Document, Case], str | None]:
     def check(doc: Document, case: Case) -> str | None:
         name = field_value(doc, "holder_name", "name")
-        if not name:
-            return None
+        if not name:  # unsure is not the same as agreeing: a person reads it
+            return f"The holder's name on the {label} could not be read, so it is not confirmed to be the customer."
         if same_name(name, case.party.name):
             return ""
         return f"The name on the {label} ({name}) is not the customer's name ({case.party.name})."
     return check
 
 
-# doc type -> (flag kind, check). A check answers None (nothing to compare), "" (agrees) or the contradiction.
+# doc type -> (flag kind, check). A check answers None (nothing to compare), "" (agrees) or what a person must look
+# at: a contradiction, or a value that could not be read (never taken as agreement).
 CHECKS: dict[str, tuple[str, Callable[[Document, Case], str | None]]] = {
     "payslip": ("income_mismatch", _income),
     "id_document": ("name_mismatch", _holder("identity document")),

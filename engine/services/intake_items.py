@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from engine.context import Context
 from engine.errors import ValidationFailed
-from engine.models import Case, Document, DocumentStatus
+from engine.models import Case, Document, DocumentStatus, WorkItem, WorkItemState
 from engine.services import cases, flags, intake
-from engine.services.instances import add_event
+from engine.services.instances import OPEN_STATES, add_event
 from engine.services.parties import Customer
 
 
@@ -70,6 +70,9 @@ def open_case_for(ctx: Context, doc_id: int, data: dict[str, Any], actor: str) -
 def classify(ctx: Context, session: Session, doc: Document, data: dict[str, Any], actor: str) -> None:
     doc.doc_type, doc.confident, doc.confidence = data["doc_type"], True, 1.0
     doc.flags = []  # what was checked under the old type no longer applies; settle checks the new type
+    session.execute(update(WorkItem).where(WorkItem.document_id == doc.id, WorkItem.kind == intake.REVIEW,
+                                           WorkItem.state.in_(OPEN_STATES))
+                    .values(state=WorkItemState.CANCELLED.value).execution_options(synchronize_session=False))
     add_event(session, doc.case_id, "document_classified", actor, {"document_id": doc.id, "doc_type": doc.doc_type},
               ctx.clock.now())
 

@@ -23,7 +23,7 @@ LOAN = {"amount": 20000, "term_months": 48, "purpose": "car", "monthly_income": 
 
 @pytest.fixture
 def definitions() -> list:
-    return [read_process_dir(ROOT / "processes" / name) for name in ("claim", "loan")]
+    return [read_process_dir(ROOT / "processes" / name) for name in ("claim", "loan", "onboarding")]
 
 
 def read_as(doc_type: str, **fields: str) -> CaptureResult:
@@ -236,3 +236,48 @@ def test_the_same_file_uploaded_concurrently_is_one_document(api, ctx, client, t
     assert len({view["id"] for view, _new in results}) == 1
     assert sorted(new for _view, new in results) == [False] * 9 + [True]
     assert len(api.get(f"/api/v1/cases/{ref}").json["documents"]) == 1
+
+
+def test_an_unreadable_name_or_net_pay_is_not_taken_as_agreement(api, ctx):
+    ref = open_loan(api)
+    deliver(api, ctx, ref, "ID card, glare", read_as("id_document", document_number="X1"))
+    deliver(api, ctx, ref, "Payslip, torn", read_as("payslip", employer="ACME"))
+    flags = {f["kind"]: f for f in api.get(f"/api/v1/cases/{ref}").json["flags"]}
+    assert set(flags) == {"name_mismatch", "income_mismatch"} and {f["status"] for f in flags.values()} == {"open"}
+    assert "could not be read" in flags["name_mismatch"]["message"]
+    deliver(api, ctx, ref, "ID card, rescanned", read_as("id_document", holder_name="Pia Lindqvist"))
+    flags = {f["kind"]: f["status"] for f in api.get(f"/api/v1/cases/{ref}").json["flags"]}
+    assert flags == {"name_mismatch": "resolved", "income_mismatch": "open"}
+
+
+def _apply(api) -> str:  # type: ignore[no-untyped-def]
+    response = api.post("/api/v1/cases", json={"case_type": "onboarding", "channel": "web", "customer": {
+        "name": "Ann Example", "email": "ann@example.com"}, "data": {
+        "customer_type": "individual", "full_name": "Ann Example", "country": "NL", "product": "current_account",
+        "date_of_birth": "1990-04-12"}})
+    assert response.status_code == 201, response.json
+    return str(response.json["reference"])
+
+
+def test_a_low_risk_account_opens_without_a_person_when_the_documents_agree(api, ctx):
+    ref = _apply(api)
+    deliver(api, ctx, ref, "Bill", read_as("proof_of_address", holder_name="Ann Example"))
+    deliver(api, ctx, ref, "Passport", read_as("id_document", holder_name="EXAMPLE ANN"))
+    case = api.get(f"/api/v1/cases/{ref}").json
+    assert "verify_identity" not in [t["name"] for t in case["open_tasks"]]
+    assert "documents_received" not in case["waiting_for"]
+
+
+def test_an_account_is_never_opened_automatically_on_a_confirmed_flag(api, ctx):
+    """Low risk opens the account without a person; a confirmed name flag sends it to identity verification."""
+    ref = _apply(api)
+    deliver(api, ctx, ref, "Bill", read_as("proof_of_address", holder_name="Ann Example"))
+    deliver(api, ctx, ref, "Passport", read_as("id_document", holder_name="Bob Other"))
+    case = api.get(f"/api/v1/cases/{ref}").json
+    assert "documents_received" in case["waiting_for"] and case["status"] != "closed"  # held
+    [review] = [i for i in api.get("/api/v1/work-items?queue=document_intake").json["items"] if i["kind"] == "review_flag"]
+    api.post(f"/api/v1/work-items/{review['id']}/claim")
+    api.post(f"/api/v1/work-items/{review['id']}/complete",
+             json={"data": {"decision": "confirm", "reason": "Passport of her husband sent by mistake"}})
+    case = api.get(f"/api/v1/cases/{ref}").json
+    assert [t["name"] for t in case["open_tasks"]] == ["verify_identity"]
