@@ -203,7 +203,8 @@ def _land(ctx: Context, session: Session, row: InboundMail, case: Case, mail: Ma
         PartyIdentifier.value == normalize("email", row.sender))) is not None
     add_event(session, case.id, "interaction", f"email:{row.sender}"[:120],
               {"interaction_id": item.id, "channel": "email", "direction": "inbound", "summary": item.summary,
-               "from": row.sender, "mail_id": row.id, "matched_by": row.matched_by, "customer_visible": own}, now)
+               "from": row.sender, "mail_id": row.id, "matched_by": row.matched_by, "customer_visible": own,
+               "attachments": [{"filename": f["filename"], "sha256": f["sha256"]} for f in row.attachments]}, now)
     search.index(session, "interaction", str(item.id), case.id, f"{case.reference} email inbound {mail.subject}",
                  mail.text[:20000])
     if not row.attachments:
