@@ -20,6 +20,7 @@ from email.utils import parseaddr
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine import search
@@ -160,13 +161,26 @@ def take_in(ctx: Context, raw: bytes) -> Outcome:
     blob = ctx.blobs.put(raw)
     stored = [{"filename": a.filename[:255], "sha256": ctx.blobs.put(a.data), "size": len(a.data)}
               for a in mail.attachments]
+    try:
+        return _record(ctx, mail, blob, stored)
+    except IntegrityError:  # another fetcher (the worker, the command) recorded the same mail a moment ago
+        return _recorded(ctx, mail)
+
+
+def _recorded(ctx: Context, mail: Mail) -> Outcome:
+    with ctx.read() as session:
+        existing = session.scalar(select(InboundMail).where(InboundMail.message_id == mail.message_id))
+        assert existing is not None
+        reference = session.scalar(select(Case.reference).where(Case.id == existing.case_id)) \
+            if existing.case_id else None
+        return Outcome(mail.message_id, False, reference, existing.matched_by or "")
+
+
+def _record(ctx: Context, mail: Mail, blob: str, stored: list[dict[str, Any]]) -> Outcome:
     job_id = None
     with ctx.write() as session:
-        existing = session.scalar(select(InboundMail).where(InboundMail.message_id == mail.message_id))
-        if existing is not None:
-            reference = session.scalar(select(Case.reference).where(Case.id == existing.case_id)) \
-                if existing.case_id else None
-            return Outcome(mail.message_id, False, reference, existing.matched_by or "")
+        if session.scalar(select(InboundMail.id).where(InboundMail.message_id == mail.message_id)) is not None:
+            return _recorded(ctx, mail)
         case_id, how = match(session, mail)
         now = ctx.clock.now()
         row = InboundMail(message_id=mail.message_id, case_id=case_id, sender=mail.sender[:320],
