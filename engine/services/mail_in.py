@@ -20,6 +20,7 @@ from email.utils import parseaddr
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine import search
@@ -160,13 +161,26 @@ def take_in(ctx: Context, raw: bytes) -> Outcome:
     blob = ctx.blobs.put(raw)
     stored = [{"filename": a.filename[:255], "sha256": ctx.blobs.put(a.data), "size": len(a.data)}
               for a in mail.attachments]
+    try:
+        return _record(ctx, mail, blob, stored)
+    except IntegrityError:  # another fetcher (the worker, the command) recorded the same mail a moment ago
+        return _recorded(ctx, mail)
+
+
+def _recorded(ctx: Context, mail: Mail) -> Outcome:
+    with ctx.read() as session:
+        existing = session.scalar(select(InboundMail).where(InboundMail.message_id == mail.message_id))
+        assert existing is not None
+        reference = session.scalar(select(Case.reference).where(Case.id == existing.case_id)) \
+            if existing.case_id else None
+        return Outcome(mail.message_id, False, reference, existing.matched_by or "")
+
+
+def _record(ctx: Context, mail: Mail, blob: str, stored: list[dict[str, Any]]) -> Outcome:
     job_id = None
     with ctx.write() as session:
-        existing = session.scalar(select(InboundMail).where(InboundMail.message_id == mail.message_id))
-        if existing is not None:
-            reference = session.scalar(select(Case.reference).where(Case.id == existing.case_id)) \
-                if existing.case_id else None
-            return Outcome(mail.message_id, False, reference, existing.matched_by or "")
+        if session.scalar(select(InboundMail.id).where(InboundMail.message_id == mail.message_id)) is not None:
+            return _recorded(ctx, mail)
         case_id, how = match(session, mail)
         now = ctx.clock.now()
         row = InboundMail(message_id=mail.message_id, case_id=case_id, sender=mail.sender[:320],
@@ -203,7 +217,8 @@ def _land(ctx: Context, session: Session, row: InboundMail, case: Case, mail: Ma
         PartyIdentifier.value == normalize("email", row.sender))) is not None
     add_event(session, case.id, "interaction", f"email:{row.sender}"[:120],
               {"interaction_id": item.id, "channel": "email", "direction": "inbound", "summary": item.summary,
-               "from": row.sender, "mail_id": row.id, "matched_by": row.matched_by, "customer_visible": own}, now)
+               "from": row.sender, "mail_id": row.id, "matched_by": row.matched_by, "customer_visible": own,
+               "attachments": [{"filename": f["filename"], "sha256": f["sha256"]} for f in row.attachments]}, now)
     search.index(session, "interaction", str(item.id), case.id, f"{case.reference} email inbound {mail.subject}",
                  mail.text[:20000])
     if not row.attachments:

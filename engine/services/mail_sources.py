@@ -62,7 +62,10 @@ def fetch_folder(ctx: Context, folder: Path, after_commit: AfterCommit | None = 
             continue
         if after_commit is not None:
             after_commit(path.name)
-        os.replace(path, done / path.name)
+        try:
+            os.replace(path, done / path.name)
+        except FileNotFoundError:
+            pass  # another fetcher moved it first (it was recorded once, by Message-ID)
     return report
 
 

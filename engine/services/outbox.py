@@ -7,7 +7,8 @@ and the deliveries run in the worker, and a slow or dead receiver costs the engi
 Commit order: on SQLite one writer at a time (the writer lock) makes id order commit order. On PostgreSQL ids
 are taken before commit, so a transaction that started earlier can commit an event with a smaller id after a
 larger one was read; each event therefore carries the id of the transaction that wrote it (``txid``, migration
-0007) and the relay reads only events of transactions older than every one still running, by (txid, id).
+0007) and the relay reads only events of transactions older than every one of this database still running, by
+(txid, id). (It needs to see the application's own sessions in pg_stat_activity: run it as the same role.)
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable
 
-from sqlalchemy import BigInteger, and_, literal, literal_column, or_, select
+from sqlalchemy import BigInteger, and_, literal, literal_column, or_, select, text
 from sqlalchemy.orm import Session
 
 from engine.context import Context
@@ -40,7 +41,13 @@ Consumer = Callable[[Context, Session, list[OutboxEvent]], None]
 
 EVENTS = Event.__table__
 TXID = literal_column("events.txid", BigInteger)
-XMIN = literal_column("pg_snapshot_xmin(pg_current_snapshot())::text::bigint", BigInteger)
+# The statement's snapshot is taken before pg_stat_activity is read: a writer running at the snapshot either still
+# runs when the activity is read (then its xid holds the boundary back) or has committed (then the next statement
+# sees its events); a writer that starts later gets an xid at or above the snapshot's xmax.
+BOUNDARY = text(
+    "SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS xmax, "
+    "COALESCE((SELECT array_agg(backend_xid::text::bigint) FROM pg_stat_activity WHERE datname = current_database()"
+    " AND backend_xid IS NOT NULL AND pid <> pg_backend_pid()), '{}') AS running")
 COLUMNS = (EVENTS.c.id, EVENTS.c.case_id, EVENTS.c.kind, EVENTS.c.actor, EVENTS.c.payload, EVENTS.c.created_at)
 
 
@@ -62,9 +69,20 @@ def _rows(ctx: Context, session: Session, cursor: RelayCursor, limit: int) -> li
             .order_by(EVENTS.c.id)
     else:
         query = select(*COLUMNS, TXID.label("txid")).where(
-            or_(TXID > cursor.txid, and_(TXID == cursor.txid, EVENTS.c.id > cursor.position)), TXID < XMIN) \
-            .order_by(TXID, EVENTS.c.id)
+            or_(TXID > cursor.txid, and_(TXID == cursor.txid, EVENTS.c.id > cursor.position)),
+            TXID < _boundary(session)).order_by(TXID, EVENTS.c.id)
     return list(session.execute(query.limit(limit)))
+
+
+def _boundary(session: Session) -> int:
+    """The oldest transaction of this database that may still write events (its xid, or the next xid).
+
+    Why this database only: the cluster-wide oldest running transaction (``pg_snapshot_xmin``) would let a long
+    transaction in any other database on the server hold every webhook and notification back."""
+    xmax, running = session.execute(BOUNDARY).one()
+    epoch = xmax >> 32
+    full = [(epoch << 32) | xid if ((epoch << 32) | xid) <= xmax else ((epoch - 1) << 32) | xid for xid in running]
+    return int(min([xmax, *full]))
 
 
 def _events(session: Session, rows: list[Any]) -> list[OutboxEvent]:

@@ -12,7 +12,7 @@ from imap_tools import MailBoxUnencrypted
 from sqlalchemy import func, select
 
 from engine.models import InboundMail, Interaction
-from engine.services import auth, cases, channels, mail_sources, scheduler, selfservice, work
+from engine.services import auth, cases, channels, documents, mail_sources, scheduler, selfservice, work
 from engine.services.parties import Customer
 from tests.capture.documents import DOCUMENTS, encode, scan
 from tests.channels.mailservers import dovecot, Dovecot  # noqa: F401 - fixture
@@ -66,6 +66,10 @@ def folders(server: Dovecot) -> dict[str, int]:
         return counts
 
 
+def doc_sha(ctx, document_id: int) -> str:  # type: ignore[no-untyped-def]
+    return str(documents.get_document(ctx, document_id)["sha256"])
+
+
 def work_jobs(ctx) -> None:  # type: ignore[no-untyped-def]
     while scheduler.run_due_jobs(ctx):
         pass
@@ -87,6 +91,8 @@ def test_a_payslip_mailed_with_the_reference_lands_on_the_case_and_ticks_the_che
     [entry] = [e for e in cases.timeline(ctx, ref) if e["type"] == "interaction"]
     assert (entry["channel"], entry["direction"]) == ("email", "inbound")
     assert entry["summary"] == f"Second payslip for {ref} (1 attachment)"
+    assert [a["filename"] for a in entry["payload"]["attachments"]] == ["payslip-october.png"]
+    assert entry["payload"]["attachments"][0]["sha256"] == doc_sha(ctx, doc["id"])  # the mail names its document
 
 
 def test_a_mail_from_an_unknown_sender_becomes_a_routing_item_then_lands_where_a_person_says(ctx, dovecot):  # noqa: F811

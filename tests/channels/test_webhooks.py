@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from engine.services import webhooks
+from engine.services import cases, documents, scheduler, webhooks
+from engine.services.parties import Customer
+from tests.capture.documents import DOCUMENTS, encode, scan
 from engine.services.webhooks import PUBLIC_TYPES
 from tests.channels.conftest import tick
 from tests.scenarios.claims import ClaimDesk, claim_data
@@ -126,3 +128,20 @@ def test_subscriptions_are_validated_and_for_admins_only(api, receiver):
     assert api.call("DELETE", f"/api/v1/webhooks/{hook['id']}", role="admin").status_code == 204
     assert api.get(f"/api/v1/webhooks/{hook['id']}/deliveries", role="admin").status_code == 404
     assert api.post(f"/api/v1/webhooks/{hook['id']}/deliveries/1/replay", role="admin").status_code == 404
+
+
+def test_a_captured_document_and_the_flag_it_raises_are_sent(api, ctx, clock, receiver):
+    hook = subscribe(api, receiver.url, ["document.indexed", "flag.raised"])
+    loan, _ = cases.open_case(ctx, cases.OpenCase("loan", Customer("Jane Doe", email="jane@example.com"), "web", {
+        "amount": 12000, "term_months": 48, "purpose": "car", "monthly_income": 3200, "monthly_debts": 150,
+        "employment_type": "employed"}), "web")
+    payslip = encode(scan(DOCUMENTS["payslip"][0], seed=7), "PNG")
+    documents.upload(ctx, documents.Upload("payslip.png", payslip, "web", loan["reference"]), "web")
+    while scheduler.run_due_jobs(ctx):
+        pass
+    tick(ctx)
+    got = [(r.json["type"], r.json["case_reference"]) for r in receiver.received]
+    assert got == [("document.indexed", loan["reference"]), ("flag.raised", loan["reference"])]
+    assert receiver.received[0].json["data"]["doc_type"] == "payslip"
+    assert receiver.received[1].json["data"]["kind"] == "income_mismatch"
+    assert all(signed(r, hook["secret"], clock) for r in receiver.received)
