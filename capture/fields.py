@@ -1,14 +1,15 @@
 """Fields of a document found on its pages, each with its page, box and confidence.
 
 Pattern fields (case references, IBANs, e-mails, dates, amounts with a currency) are found
-anywhere. Labelled fields (net pay, total, policy number, employer, ...) take the value that
-follows their label on the same line, up to a column gap, or else the line below. The document
-type decides which fields are kept; an unsure type keeps them all for the person checking it.
+anywhere. Labelled identifiers (policy, account and document numbers, names, tax ids) take the value
+that follows their label on the same line, up to a column gap, or else the line below. Fields that
+need the page's layout (total, tax, currency, document date, vendor, payslip and ID fields, holder
+names) come from ``capture.extract``. The document type decides which fields are kept; an unsure
+type keeps them all for the person checking it.
 """
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterator

@@ -137,8 +137,10 @@ class Page:
 class Field:
     """An extracted value with where it stands (page and box) and how sure we are (0-1).
 
-    ``value`` is canonical: dates ISO ``2026-11-03``, amounts ``2512.34 EUR`` (currency left
-    off when the document never names one), IBANs compact upper case, e-mails lower case.
+    ``value`` is canonical: dates ISO ``2026-11-03``; ``total`` and ``tax_amount`` decimal strings
+    (``60.30``) with the document's ``currency`` (ISO 4217) a field of its own; ``net_pay``,
+    ``gross_pay`` and the generic ``amount`` as ``2512.34 EUR`` (currency left off when the document
+    never names one); IBANs compact upper case, e-mails lower case.
     """
 
     name: str

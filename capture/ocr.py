@@ -115,9 +115,9 @@ def _second_engine(raster: Raster, words: list[Word]) -> list[Word]:
     turned = reading_orientation(words)
     if turned:
         return words  # the second engine reads upright pages only
-    # at the photo's own size: RapidOCR scales for itself, and an enlarged copy costs memory and time
-    image = raster.image if raster.scale == 1.0 else raster.image.resize((raster.width, raster.height))
-    retry = rapid.read_words(image, 1.0)
+    # the enlarged raster: on 105 real receipts it read vendors and totals better than the photo as it came
+    # (vendor F1 63% against 56%), for about 0.3 GB more at the peak (a worker retires above 512 MiB)
+    retry = rapid.read_words(raster.image, raster.scale)
     letters = sum(len(w.text) for w in words)
     # small print read by RapidOCR loses the spaces between words: fewer, longer words mean a worse reading
     enough_words = len(retry) >= 0.8 * sum(1 for w in words if w.conf >= LOW_CONFIDENCE)

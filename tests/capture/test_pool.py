@@ -72,6 +72,18 @@ def test_one_warm_worker_serves_document_after_document(limits: capture.Limits,
     assert capture.sandbox.default_pool().pids()["idle"] == workers  # the same process answered again
 
 
+def test_a_worker_grown_past_its_memory_budget_retires(limits: capture.Limits,
+                                                        rules: capture.ClassificationRules) -> None:
+    pool = WorkerPool(WORKER_COMMAND, _child_env(), retire_rss=1)  # every worker is over a 1-byte budget
+    try:
+        key = (limits.max_memory_bytes, limits.max_cpu_seconds)
+        code, out, _ = pool.run(_job(limits, rules), text_pdf([DOCUMENTS["invoice"][0]]), key, 60)
+        assert code == 0 and capture.CaptureResult.from_json(out.decode()).ok  # the job itself was answered
+        assert pool.pids() == {"idle": [], "busy": []}  # and the worker was not kept
+    finally:
+        pool.close()
+
+
 @pytest.mark.ocr
 def test_a_worker_killed_mid_job_is_a_failed_result_and_is_replaced(
         pool: WorkerPool, limits: capture.Limits, rules: capture.ClassificationRules) -> None:
