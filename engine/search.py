@@ -121,7 +121,7 @@ FROM search_entries WHERE search_entries MATCH :q ORDER BY rank LIMIT :limit
 # A word that a million entries share (a common surname) must not make every search rank them all: the newest
 # RANK_POOL matches (by case, through ix_search_entries_case) are ranked, the page is the best of those. A query
 # matching fewer entries (any precise one) is ranked over all its matches; the planner picks the GIN index then.
-RANK_POOL = 500
+RANK_POOL = 100
 
 # Every word in the title: equally good matches, the newest case first (what a desk agent most likely wants).
 _PG_TITLES = """
