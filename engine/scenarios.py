@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.bootstrap import build
+from engine.handlers import default_services
 from engine.bpmn.loader import ProcessDefinition, read_process_dir
 from engine.bpmn.templates import parse_duration
 from engine.clock import ManualClock
@@ -84,7 +85,9 @@ def run_scenario(definition: ProcessDefinition, path: Path) -> ScenarioResult:
     with tempfile.TemporaryDirectory(prefix="caseworks-scenario-") as home:
         clock = ManualClock()
         settings = Settings(home=Path(home), processes_dir=Path(home) / "none", worker_enabled=False)
-        ctx = build(settings, clock=clock, definitions=[definition])
+        # Service handlers read their reference data (e.g. the watch list) beside the process under test.
+        ctx = build(settings, clock=clock, definitions=[definition],
+                    services=default_services(path.parent.parent.parent))
         try:
             _play(ctx, clock, definition.key, scenario, result)
         finally:

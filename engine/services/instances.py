@@ -246,8 +246,8 @@ def status_change(case: Case, values: dict[str, Any], actor: str, now: datetime)
     after = {k: values.get(k, before[k]) for k in keys}
     if before == after:
         return []
-    return [dict(case_id=case.id, kind="status_changed", actor=actor, created_at=now,
-                 payload={"from": before["status"], **after})]
+    return [dict(case_id=case.id, kind="status_changed", actor="system", created_at=now,
+                 payload={"from": before["status"], **after, "after": actor})]
 
 
 def item_created_events(case_id: int, items: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:

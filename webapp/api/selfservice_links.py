@@ -5,6 +5,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from engine.errors import NotFound
 from engine.services import selfservice
+from engine.settings import Settings
 from webapp.api.common import ctx, principal, requires
 
 bp = Blueprint("self_service_links", __name__)
@@ -12,8 +13,8 @@ bp = Blueprint("self_service_links", __name__)
 
 def base_url() -> str:
     """Links point at CASEWORKS_PUBLIC_URL when it is set, else at the address this request came to."""
-    configured = ctx().settings.extra.get("CASEWORKS_PUBLIC_URL")
-    return configured or request.host_url
+    configured = ctx().settings.public_url
+    return request.host_url if configured == Settings.public_url else configured
 
 
 @bp.post("/api/v1/cases/<reference>/self-service-link")

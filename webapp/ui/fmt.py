@@ -228,7 +228,8 @@ def timeline_detail(entry: dict[str, Any]) -> str:
 
 
 SYSTEM_ACTORS = frozenset({"system", "timer", "capture", "scheduler", "worker"})
-ROUTINE_KINDS = frozenset({"step_completed", "message_thrown", "document_indexed"})
+ROUTINE_KINDS = frozenset({"step_completed", "message_thrown", "document_indexed", "status_changed",
+                           "work_item_created"})
 
 
 def is_system(entry: dict[str, Any]) -> bool:
