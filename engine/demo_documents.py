@@ -50,6 +50,15 @@ def _estimate(title: str) -> Lines:
     return lines
 
 
+def _invoice(case: Case, n: int) -> list[str]:
+    total = float(case.data.get("claimed_amount") or 0)
+    net = round(total / 1.21, 2)
+    return ["Service Provider Ltd", "INVOICE", f"Invoice number: INV-{case.id:05d}-{n}",
+            f"Invoice date: {case.created_at:%d/%m/%Y}", f"Bill to: {case.party.name}",
+            f"Claim reference: {case.reference}", f"Services rendered {_money(net)}", f"Subtotal {_money(net)}",
+            f"VAT 21% {_money(total - net)}", f"Total due: {_money(total)}", "Payment within 30 days."]
+
+
 def _medical_invoice(case: Case, n: int) -> list[str]:
     total = float(case.data.get("claimed_amount") or 0)
     return ["St. Mary Clinic", "Medical invoice", f"Invoice number: MED-{case.id:05d}",
@@ -106,7 +115,7 @@ def _company_registration(case: Case, n: int) -> list[str]:
 
 TEMPLATES: dict[str, Lines] = {
     "company_registration": _company_registration,
-    "claim_form": _claim_form, "repair_estimate": _estimate("Repair Estimate"), "invoice": _estimate("Invoice"),
+    "claim_form": _claim_form, "repair_estimate": _estimate("Repair Estimate"), "invoice": _invoice,
     "receipt": _receipt, "medical_invoice": _medical_invoice, "id_document": _id_document, "payslip": _payslip,
     "bank_statement": _bank_statement, "tax_return": _tax_return, "proof_of_address": _proof_of_address,
 }
