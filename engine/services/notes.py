@@ -60,7 +60,7 @@ def find_customers(ctx: Context, who: Principal, query: str, limit: int = 20) ->
     refs = [h["case_reference"] for h in cases.search_all(ctx, query, limit=limit * 2) if h["case_reference"]]
     with ctx.read() as session:
         if refs:
-            for ref, pid in session.execute(select(Case.reference, Case.party_id).where(Case.reference.in_(refs))):
+            for _ref, pid in session.execute(select(Case.reference, Case.party_id).where(Case.reference.in_(refs))):
                 matched.setdefault(pid, "search")
         return _customer_rows(session, dict(list(matched.items())[:limit]))
 
