@@ -10,7 +10,7 @@ NODE_STAMP := node_modules/.installed
 APT_PACKAGES := tesseract-ocr tesseract-ocr-eng chromium fonts-dejavu-core tesseract-ocr-deu tesseract-ocr-fra tesseract-ocr-nld tesseract-ocr-spa tesseract-ocr-ita tesseract-ocr-osd dovecot-imapd
 SUDO := $(shell [ "$$(id -u)" -ne 0 ] && command -v sudo >/dev/null && echo sudo)
 
-.PHONY: setup system-packages run serve test test-fast bench clean
+.PHONY: setup system-packages run serve check test test-fast bench clean
 
 setup: system-packages $(STAMP) $(NODE_STAMP)
 
@@ -45,7 +45,12 @@ run: $(STAMP) $(NODE_STAMP)
 # (worksteal): the slow end-to-end tests spread over both instead of queueing behind each other.
 PYTEST_PARALLEL ?= -n 2 --dist worksteal
 
-test: $(STAMP)
+# Lint (ruff) and types (mypy, strict, on engine/ and capture/; configuration in pyproject.toml).
+check: $(STAMP)
+	$(BIN)/ruff check engine capture webapp tests bench migrations
+	$(BIN)/mypy
+
+test: $(STAMP) check
 	$(BIN)/python -m pytest $(PYTEST_PARALLEL)
 
 test-fast: $(STAMP)

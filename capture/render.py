@@ -107,7 +107,8 @@ def _render_pdf_page(page: pdfium.PdfPage, limits: Limits, width: int) -> Image.
         pdfium_c.FPDF_RenderPageBitmap(*args)
         if page.formenv:
             pdfium_c.FPDF_FFLDraw(page.formenv, *args)
-        return bitmap.to_pil().copy()  # copy: detach the pixels from PDFium's buffer
+        image: Image.Image = bitmap.to_pil().copy()  # copy: detach the pixels from PDFium's buffer
+        return image
     finally:
         bitmap.close()
 

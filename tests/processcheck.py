@@ -104,7 +104,7 @@ def waypoints(doc: Any) -> dict[str, list[Point]]:
 
 
 def segments(points: list[Point]) -> list[Segment]:
-    return list(zip(points, points[1:]))
+    return list(zip(points, points[1:], strict=False))
 
 
 def on_border(point: Point, box: Box) -> bool:

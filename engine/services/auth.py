@@ -6,6 +6,7 @@ import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from engine.context import Context
 from engine.errors import AuthenticationRequired, NotFound, PermissionDenied, ValidationFailed
@@ -76,7 +77,7 @@ def ensure_user(ctx: Context, username: str, roles: list[str], *, password: str 
         return user
 
 
-def _team(session, name: str) -> Team:  # type: ignore[no-untyped-def]
+def _team(session: Session, name: str) -> Team:
     team = session.scalar(select(Team).where(Team.name == name))
     if team is None:
         team = Team(name=name, queues=[])
@@ -100,7 +101,7 @@ def create_token(ctx: Context, username: str, role: str, name: str | None = None
     return token
 
 
-def _principal(session, user: User) -> Principal:  # type: ignore[no-untyped-def]
+def _principal(session: Session, user: User) -> Principal:
     queues: tuple[str, ...] = ()
     if user.team_id is not None:
         team = session.get(Team, user.team_id)
@@ -159,7 +160,7 @@ def deactivate_user(ctx: Context, username: str) -> None:
         user.session_generation += 1
 
 
-def _user(session, username: str) -> User:  # type: ignore[no-untyped-def]
+def _user(session: Session, username: str) -> User:
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
         raise NotFound(f"no user '{username}'")

@@ -152,7 +152,7 @@ def insert_case(ctx: Context, session: Session, case_row: dict[str, Any], versio
     items = item_rows(case_id, case_row.get("priority", 0), snapshot, now)
     if items:
         ids = conn.execute(INSERT_ITEM_RETURNING, items).scalars().all()
-        for row, item_id in zip(items, ids):
+        for row, item_id in zip(items, ids, strict=True):
             row["id"] = item_id
     add_events(session, event_rows(case_id, actor, snapshot, now, before=[("case_opened", opened_event)])
                + item_created_events(case_id, items, now))

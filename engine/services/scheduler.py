@@ -83,14 +83,14 @@ JOB_ABANDONED: dict[str, Callable[[Context, dict[str, Any], str], None]] = {
 
 
 def run_due_jobs(ctx: Context, limit: int = 20, handlers: dict[str, Callable[..., None]] | None = None) -> int:
-    handlers = handlers or JOB_HANDLERS
+    chosen: dict[str, Callable[..., None]] = handlers or JOB_HANDLERS
     now = ctx.clock.now()
     with ctx.read() as session:
         ids = list(session.scalars(select(Job.id).where(
             ((Job.status == JobStatus.PENDING.value) & (Job.run_at <= now)) |
             ((Job.status == JobStatus.RUNNING.value) & (Job.locked_until < now)))  # its worker died
             .order_by(Job.run_at).limit(limit)))
-    return sum(run_job(ctx, job_id, handlers) for job_id in ids)
+    return sum(run_job(ctx, job_id, chosen) for job_id in ids)
 
 
 def run_job(ctx: Context, job_id: int, handlers: dict[str, Callable[..., None]] | None = None) -> bool:

@@ -273,13 +273,16 @@ def running_cases(ctx: Context, version_id: int, limit: int = 20) -> list[dict[s
         return [dict(r._mapping) for r in session.execute(query)]
 
 
-_PROBLEMS: dict[str, list[dict[str, Any]]] = {}
+_PROBLEMS: dict[tuple[str, tuple[str, ...] | None], list[dict[str, Any]]] = {}
 _PROBLEMS_LOCK = threading.Lock()
 
 
 def validation_problems(definition: ProcessDefinition, services: Any = None) -> list[dict[str, Any]]:
-    """``caseworks processes validate`` on the stored files of a version (cached: a version never changes)."""
-    cached = _PROBLEMS.get(definition.version)
+    """``caseworks processes validate`` on the stored files of a version. Cached by what the answer depends on:
+    the version (content-hashed: it never changes) and the service operations registered in the caller's
+    context (a service task naming an unregistered operation is a problem in one context and not in another)."""
+    key = (definition.version, tuple(services.names()) if services is not None else None)
+    cached = _PROBLEMS.get(key)
     if cached is not None:
         return cached
     with tempfile.TemporaryDirectory(prefix="caseworks-validate-") as tmp:
@@ -292,7 +295,7 @@ def validation_problems(definition: ProcessDefinition, services: Any = None) -> 
                      else Path(p.file).name, "line": p.line, "message": p.message}
                     for p in validate_paths([folder], services)]
     with _PROBLEMS_LOCK:
-        _PROBLEMS[definition.version] = problems
+        _PROBLEMS[key] = problems
     return problems
 
 

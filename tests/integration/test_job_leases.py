@@ -41,7 +41,7 @@ def test_a_job_that_keeps_killing_its_worker_is_stopped_and_its_document_failed(
         raise WorkerKilled()
 
     handlers = {documents.CAPTURE_JOB: deadly}
-    for crash in range(ctx.settings.job_max_crashes):
+    for _crash in range(ctx.settings.job_max_crashes):
         with pytest.raises(WorkerKilled):
             scheduler.run_due_jobs(ctx, handlers=handlers)
         assert _job(ctx, job_id).status == "running"

@@ -7,7 +7,6 @@ fails the test, as do console errors and page errors.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Iterator
 
 import pytest

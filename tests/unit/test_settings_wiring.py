@@ -7,8 +7,10 @@ import re
 from datetime import datetime, timezone
 from pathlib import Path
 
-from engine.bpmn.scripting import ServiceCall
+from engine.bpmn.loader import read_process_dir
+from engine.bpmn.scripting import ServiceCall, ServiceRegistry
 from engine.handlers import default_services
+from engine.services import worklist
 from engine.settings import PROJECT_ROOT, Settings
 from webapp.ui import assets
 
@@ -62,3 +64,17 @@ def test_the_watch_list_follows_the_processes_folder(tmp_path: Path) -> None:
     assert custom["hit"] and custom["list_version"] == "custom-1"
     shipped = _screen(default_services(), "Zebulon Quackenbush")
     assert not shipped["hit"] and shipped["list_version"] != "custom-1"
+
+
+def test_validation_results_are_cached_per_set_of_registered_services() -> None:
+    """The designer's problem list depends on the operations the context registers, not only on the version."""
+    definition = read_process_dir(PROJECT_ROOT / "tests" / "processes" / "services")
+    full = default_services()
+    without_payments = ServiceRegistry()
+    for name in full.names():
+        if name != "payments.schedule":
+            without_payments.register(name, full.get(name))  # type: ignore[arg-type]
+    assert worklist.validation_problems(definition, full) == []
+    missing = worklist.validation_problems(definition, without_payments)
+    assert any("payments.schedule" in p["message"] for p in missing)
+    assert worklist.validation_problems(definition, full) == []

@@ -178,7 +178,7 @@ def parse(schema: dict[str, Any] | None, form: MultiDict[str, str]) -> dict[str,
         if f.control == "checkbox":
             data[f.name] = form.get(f.name) in ("on", "true", "1")
             continue
-        choices = dict(zip(f.options, f.enum))
+        choices = dict(zip(f.options, f.enum, strict=False))
         if f.control == "checkboxes":
             chosen = [choices.get(v, v) for v in form.getlist(f.name) if v]
             if chosen:

@@ -3,8 +3,8 @@
 The session is Flask's signed cookie (user id and name, the user's session generation, a CSRF token); the user
 is looked up again on every request, so a role change applies at once, and a cookie whose generation is not
 the user's current one is refused: signing out, a new password or deactivation ends every session of the
-user at once, in every process, including copies of the cookie taken before. Every state-changing request carries the session's CSRF token
-(form field ``csrf_token`` or header ``X-CSRF-Token``) and is refused without it.
+user at once, in every process, including copies of the cookie taken before. Every state-changing request
+carries the session's CSRF token (form field ``csrf_token`` or header ``X-CSRF-Token``) and is refused without it.
 """
 from __future__ import annotations
 
