@@ -148,7 +148,7 @@ class Client:
         actions = {"worklist": self.worklist, "my items": self.my_items, "case page": self.case_page,
                    "search": self.search, "claim+complete": self.claim_complete, "create": self.create,
                    "upload": self.upload}
-        kinds, weights = zip(*MIX)
+        kinds, weights = zip(*MIX, strict=True)
         while time.monotonic() < until:
             actions[self.rng.choices(kinds, weights)[0]]()
         self.conn.close()

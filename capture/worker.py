@@ -6,8 +6,9 @@ Input: 8-byte big-endian header length, a JSON header, then the document bytes. 
 ``{"task": "render", "limits": ..., "page": n, "width": w}`` asks for one page as a PNG, answered
 by an 8-byte length, a JSON status (``{"ok": true}`` or ``{"error_code": ..., "error": ...}``)
 and the PNG bytes. With ``--serve MEMORY CPU`` (the warm pool, ``capture.pool``) it reads jobs framed
-as header length, header, data length, data, and answers each with its length and the answer. Memory and CPU limits are set on this process before any parsing, so a
-hostile document hits them here; the parent turns a crash or a kill into a failure with a reason.
+as header length, header, data length, data, and answers each with its length and the answer. Memory and CPU
+limits are set on this process before any parsing, so a hostile document hits them here; the parent turns a
+crash or a kill into a failure with a reason.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 from anyascii import anyascii
 from fpdf import FPDF

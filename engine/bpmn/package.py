@@ -53,7 +53,7 @@ def read_package(raw: bytes, limits: PackageLimits = PackageLimits()) -> tuple[d
         prefix = _common_folder(names)
         files: dict[str, bytes] = {}
         total = 0
-        for member, name in zip(members, names):
+        for member, name in zip(members, names, strict=True):
             name = name[len(prefix):] if prefix else name
             if not is_source(name):
                 continue  # README.md, images, editor files: not part of the process

@@ -270,6 +270,6 @@ def _sync_work_items(session: Session, case: Case, snapshot: Snapshot, now: date
                                                                         completed_at=now))
     rows = item_rows(case.id, case.priority, snapshot, now, skip=set(open_items))
     if rows:
-        for row, item_id in zip(rows, conn.execute(INSERT_ITEM_RETURNING, rows).scalars().all()):
+        for row, item_id in zip(rows, conn.execute(INSERT_ITEM_RETURNING, rows).scalars().all(), strict=True):
             row["id"] = item_id
     return item_created_events(case.id, rows, now)

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from capture import DOCUMENT_TYPES
 from engine import search
 from engine.context import Context
-from engine.errors import CaseworksError, ValidationFailed
+from engine.errors import CaseworksError
 from engine.models import Case, CaseStatus, Document, DocumentStatus, PartyIdentifier, ProcessInstance, WorkItem
 from engine.models import WorkItemState
 from engine.services import cases, flags

@@ -18,7 +18,7 @@ from engine.errors import (
     WorkItemNotFound,
 )
 from engine.models import Case, User, WorkItem, WorkItemState
-from engine.services import builtin, intake, mail_in, work_pages
+from engine.services import builtin, mail_in, work_pages
 from engine.services.auth import Principal
 from engine.services.cases import iso, username, validate_form
 from engine.services.instances import OPEN_STATES, Loaded, add_event, load_instance, run_and_apply

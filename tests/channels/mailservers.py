@@ -116,7 +116,7 @@ service imap-login {{
         except RuntimeError:
             self.stop()
             log = (self.root / "dovecot.log").read_text() if (self.root / "dovecot.log").exists() else ""
-            raise RuntimeError(f"Dovecot did not start: {log[-2000:]}")
+            raise RuntimeError(f"Dovecot did not start: {log[-2000:]}") from None
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

@@ -167,7 +167,7 @@ def test_mail_fetch_folder_on_the_command_line(ctx, settings, tmp_path: Path, mo
     monkeypatch.setenv("CASEWORKS_DATABASE_URL", settings.database_url)
     assert cli.main(["mail", "fetch", "--folder", str(drop)]) == 0
     out = capsys.readouterr().out
-    assert f"<a@x>"[1:-1] + f": on {ref}" in out and "Route inbound e-mail" in out and "2 new mail(s)" in out
+    assert "<a@x>"[1:-1] + f": on {ref}" in out and "Route inbound e-mail" in out and "2 new mail(s)" in out
     assert sorted(p.name for p in (drop / "processed").iterdir()) == ["a.eml", "b.eml"]
     assert list(drop.glob("*.eml")) == []
     (drop / "c.eml").write_bytes((drop / "processed" / "a.eml").read_bytes())  # the same mail dropped again

@@ -9,8 +9,8 @@ from tests.designer.models import HEAD
 def payment_files(key: str, *, announce: bool) -> dict[str, bytes]:
     """``announce``: the process first sends ``order_placed`` (which fixes the conversation's key); without it,
     the key comes from the case data when a message is addressed by correlation value."""
-    send = f'''    <bpmn:sendTask id="place_order" name="Place order" messageRef="Msg_placed">
-      <bpmn:extensionElements><spiffworkflow:messagePayload>{{"order_id": order_id}}</spiffworkflow:messagePayload></bpmn:extensionElements>
+    send = '''    <bpmn:sendTask id="place_order" name="Place order" messageRef="Msg_placed">
+      <bpmn:extensionElements><spiffworkflow:messagePayload>{"order_id": order_id}</spiffworkflow:messagePayload></bpmn:extensionElements>
       <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
     </bpmn:sendTask>
     <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="place_order"/>

@@ -90,7 +90,7 @@ def test_codes_are_picked_by_their_names_and_come_back_as_codes(app: Any) -> Non
         assert currency.help == "The currency of the amount claimed."
         assert country.options[country.labels.index("Netherlands (NL)")] == "NL" and len(country.options) == 249
         docs = shown["documents_provided"]
-        assert docs.control == "checkboxes" and ("id_document", "ID document") in zip(docs.options, docs.labels)
+        assert docs.control == "checkboxes" and ("id_document", "ID document") in zip(docs.options, docs.labels, strict=True)
         assert shown["payslips"].control == "counts"  # the same type may come twice: how many of each
         assert shown["incident_date"].help == "The day it happened."
         data = forms.parse(CLAIM_START, MultiDict([("currency", "EUR"), ("country", "NL"),

@@ -17,7 +17,7 @@ WEIGHTS = (40, 10, 8, 20, 15, 7)
 def seed_people(conn: Any, now: datetime, per_queue: int = 4) -> dict[str, list[int]]:
     """A team per queue with a few people; returns queue -> user ids."""
     people: dict[str, list[int]] = {}
-    for i, queue in enumerate(QUEUES):
+    for queue in QUEUES:
         team_id = conn.execute(insert(Team).values(name=f"team-{queue}", queues=[queue]).returning(Team.id)).scalar_one()
         ids = conn.execute(insert(User).returning(User.id), [
             dict(username=f"{queue}-{k}", display_name=f"{queue} {k}", roles=["backoffice"], team_id=team_id,

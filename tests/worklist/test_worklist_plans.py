@@ -2,9 +2,9 @@
 stop at the page size, never a sequential scan of work_items and never a sort; tab counts read at most their cap.
 
 The database is seeded set-based (200,000 work items, 70,000 open, in queues of very different sizes, a quarter
-of the open ones claimed by 290 people, so some tens each; one in ten undated) and VACUUM ANALYZEd, so the planner's choice is the one it makes
-in production, not one forced by settings. The statements checked are the ones the service verbs run (recorded
-as they execute), EXPLAIN ANALYZEd with their own parameters."""
+of the open ones claimed by 290 people, so some tens each; one in ten undated) and VACUUM ANALYZEd, so the
+planner's choice is the one it makes in production, not one forced by settings. The statements checked are the
+ones the service verbs run (recorded as they execute), EXPLAIN ANALYZEd with their own parameters."""
 from __future__ import annotations
 
 import json
