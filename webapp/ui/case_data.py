@@ -4,14 +4,16 @@ filling in "Amount to pay" sees what was claimed."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from typing import Any
 
 from engine.bpmn.loader import ProcessDefinition
-from webapp.ui.fmt import humanize
+from webapp.ui.fmt import humanize, label
 
 HIDDEN = {"documents_message"}  # plumbing of a process, not the customer's data
 MAX_SHOWN = 400  # characters of one value on the page (the API has all of it)
+CODE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$")  # a snake_case code (claim_form), never shown as such
 
 
 def _titles(definition: ProcessDefinition) -> dict[str, dict[str, Any]]:
@@ -33,6 +35,8 @@ def _titles(definition: ProcessDefinition) -> dict[str, dict[str, Any]]:
 
 def formatted(value: Any, prop: dict[str, Any] | None = None) -> str:
     prop = prop or {}
+    if value is None or value == "":
+        return "—"
     if isinstance(value, bool):
         return "Yes" if value else "No"
     if isinstance(value, int):
@@ -40,7 +44,9 @@ def formatted(value: Any, prop: dict[str, Any] | None = None) -> str:
     if isinstance(value, float):
         return f"{value:,.2f}" if prop.get("type") == "number" or abs(value) >= 1 else f"{value:g}"
     if isinstance(value, list):
-        return ", ".join(formatted(v) for v in value) if value else "—"
+        codes = prop.get("ui:widget") == "document_types" or "enum" in (prop.get("items") or {})
+        return ", ".join(label(v) if isinstance(v, str) and (codes or CODE.match(v)) else formatted(v)
+                         for v in value) if value else "—"
     if isinstance(value, dict):
         return ", ".join(f"{humanize(k)}: {formatted(v)}" for k, v in value.items())[:MAX_SHOWN]
     text = str(value)
@@ -49,7 +55,7 @@ def formatted(value: Any, prop: dict[str, Any] | None = None) -> str:
             return date.fromisoformat(text).strftime("%-d %B %Y")
         except ValueError:
             pass
-    if "enum" in prop:
+    if "enum" in prop or CODE.match(text):
         return humanize(text)
     return text[:MAX_SHOWN] + ("…" if len(text) > MAX_SHOWN else "")
 
@@ -66,5 +72,6 @@ def rows(definition: ProcessDefinition, data: dict[str, Any]) -> dict[str, list[
         return {"name": key, "title": str(prop.get("title") or humanize(key)), "value": formatted(data[key], prop)}
 
     first = [row(k) for k in order if k in data]
-    rest = [row(k) for k in data if k not in order and k not in HIDDEN and not k.startswith("_")]
+    rest = [row(k) for k in data if k not in order and k not in HIDDEN and not k.startswith("_")
+            and data[k] not in (None, "", [], {})]  # a variable the process has not filled says nothing yet
     return {"start": first, "gathered": rest}
