@@ -88,6 +88,15 @@ def normalize(kind: str, value: str, region: str = "") -> str | None:
     return value
 
 
+def policy_key(data: dict[str, Any] | None) -> str | None:
+    """The case's policy number as its index holds it (engine.models.Case.policy_number); None when the case
+    has none or it is too long to be one. Case data is what the requester declared, so it finds cases but
+    never identifies a customer (it is not a party identifier)."""
+    value = (data or {}).get("policy_number")
+    key = normalize("policy_number", value) if isinstance(value, str) else None
+    return key if key and len(key) <= 80 else None
+
+
 def fold_name(name: str) -> str:
     """Lower-case ASCII words of a name ("Søren Østergård" -> "soren ostergard")."""
     return " ".join(re.findall(r"[a-z0-9]+", anyascii(name or "").lower()))
