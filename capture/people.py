@@ -16,7 +16,7 @@ from decimal import Decimal
 from . import dates, mrz, vocabulary as v
 from .commerce import field
 from .layout import Row
-from .model import Box, Field
+from .model import Box, Field, Word
 from .reading import Label, Lexicon, Value, after, amounts_in, dates_in, label_spans, labels, under
 
 SURNAME = Lexicon(v.SURNAME)
@@ -32,31 +32,50 @@ PERIOD = Lexicon(v.PAY_PERIOD)
 YTD = Lexicon(v.YEAR_TO_DATE)
 ANY_LABEL = Lexicon(v.SURNAME, v.GIVEN_NAMES, v.FULL_NAME, v.DATE_OF_BIRTH, v.EXPIRY, v.DOCUMENT_NUMBER,
                     v.DOCUMENT_KIND)
-_NAME_WORD = re.compile(r"[A-ZÀ-ÖØ-Þ][A-Za-zÀ-ÖØ-öø-ÿ'’\-]+|[A-ZÀ-ÖØ-Þ]\.")
+_NAME_MARKS = "'’-"
+# Tesseract's English model has no slashed O: it reads the Ø opening a Nordic name as "@", "0" or "O@".
+_SLASHED_O = re.compile(r"^O?[@0](?=[^\W\d_]{2})")
 _TITLE = re.compile(r"^(?:mr|mrs|ms|miss|dr|herr|frau|m|mme|mlle|dhr|mevr|mw|sr|sra|srta|sig|sig\.ra|signor|signora)\.?$",
                     re.I)
 _CODE = re.compile(r"^[A-Z0-9][A-Z0-9<\-]{4,14}$")
+
+
+def _is_name_word(text: str) -> bool:
+    """A capitalised word of letters in any alphabet (Łukasz, ŻÓŁĆ, Øster-gård, O'Neil) or an initial (J.)."""
+    if len(text) == 2 and text[1] == ".":
+        return text[0].isalpha() and text[0].isupper()
+    return len(text) >= 2 and text[0].isalpha() and text[0].isupper() and all(
+        c.isalpha() or c in _NAME_MARKS for c in text[1:])
 
 
 def _name_words(words: Sequence[object]) -> tuple[str, ...]:
     """The leading name-like words (capitalised, letters) of a run of words, titles dropped."""
     out: list[str] = []
     for word in words:
-        text = getattr(word, "text", "").strip(",;:")
+        text = _SLASHED_O.sub("O", getattr(word, "text", "").strip(",;:"))
         if not out and _TITLE.match(text):
             continue
-        if not _NAME_WORD.fullmatch(text) or label_spans(Row(0, (word,), 0), ANY_LABEL):  # type: ignore[arg-type]
+        if not _is_name_word(text) or label_spans(Row(0, (word,), 0), ANY_LABEL):  # type: ignore[arg-type]
             break
         out.append(text)
     return tuple(out)
 
 
+def _own_label(words: Sequence[Word]) -> bool:
+    """Whether a row under a label starts with a label of its own ("Given names", "Supply address:")."""
+    spans = label_spans(Row(0, tuple(words), 0), ANY_LABEL)
+    return any(s == 0 for s, _ in spans) or any(w.text.endswith(":") for w in words[:3])
+
+
 def _value_words(label: Label, rows: Sequence[Row]) -> list[tuple[Value, tuple[str, ...]]]:
-    """Name words beside the label, else on the rows under it."""
+    """Name words beside the label, else on the rows under it; a row under it that opens with a label of its
+    own ("Given names", "Supply address:") is that label's, so the search stops there."""
     found = []
     stops = label_spans(label.row, ANY_LABEL)
     for words, below in ((after(label, stops), False), *((ws, True) for ws in under(label, rows, 2))):
         words = tuple(w for w in words if w.text.strip("/|:"))
+        if below and _own_label(words):
+            break
         names = _name_words(words)
         if names:
             used = words[:len(names) + (1 if _TITLE.match(words[0].text) else 0)]

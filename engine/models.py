@@ -129,6 +129,9 @@ class Case(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
+    # data["policy_number"] as identifiers are stored (parties.normalize), so the desk and intake find a case by
+    # its policy number with an index probe instead of reading every case's JSON
+    policy_number: Mapped[str | None] = mapped_column(String(80), index=True)
     party: Mapped[Party] = relationship(lazy="joined", innerjoin=True)
 
 

@@ -21,6 +21,7 @@ from engine.bpmn.runner import Snapshot
 from engine.context import Context
 from engine.errors import CaseNotFound, ConcurrentUpdate, NoSuchMessage
 from engine.models import Case, CaseStatus, Event, Job, ProcessInstance, WorkItem, WorkItemState
+from engine.services.parties import policy_key
 
 OPEN_STATES = (WorkItemState.READY.value, WorkItemState.CLAIMED.value)
 RETRY_BACKOFF = (timedelta(seconds=5), timedelta(seconds=30), timedelta(minutes=2), timedelta(minutes=10),
@@ -196,7 +197,8 @@ def instance_fields(snapshot: Snapshot, now: datetime) -> dict[str, Any]:
 def case_fields(snapshot: Snapshot, now: datetime) -> dict[str, Any]:
     """What a run changes on the case row (status text and stage only when the step names one)."""
     dues = [t.due_at for t in snapshot.open_tasks if t.due_at is not None]
-    fields: dict[str, Any] = {"data": snapshot.data, "updated_at": now, "sla_due_at": min(dues) if dues else None}
+    fields: dict[str, Any] = {"data": snapshot.data, "policy_number": policy_key(snapshot.data), "updated_at": now,
+                              "sla_due_at": min(dues) if dues else None}
     if snapshot.status_text:
         fields["status_text"] = snapshot.status_text
     if snapshot.stage:

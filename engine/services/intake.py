@@ -30,7 +30,7 @@ from engine.models import WorkItemState
 from engine.services import cases, flags
 from engine.services.checklist import checklist_of
 from engine.services.instances import OPEN_STATES, add_event
-from engine.services.parties import normalize, same_name
+from engine.services.parties import normalize, policy_key, same_name
 
 REFERENCE = re.compile(r"\b[A-Z]{3}-\d{4}-\d{6}\b")
 INTAKE_QUEUE = "document_intake"
@@ -172,7 +172,9 @@ def _identified_parties(session: Session, doc: Document) -> set[int]:
     for kind in ("policy_number", "account_number"):
         number = flags.field_value(doc, kind)
         if number and name:
-            for case in session.scalars(select(Case).where(Case.data[kind].as_string() == number)):
+            key = policy_key({kind: number}) if kind == "policy_number" else None
+            for case in session.scalars(select(Case).where(
+                    Case.policy_number == key if key else Case.data[kind].as_string() == number)):
                 if same_name(case.party.name, name):
                     parties.add(case.party_id)
     return parties

@@ -17,10 +17,10 @@ from engine import search
 from engine.services.auth import Principal
 from engine.errors import ValidationFailed
 from engine.services.instances import OPEN_STATES, add_event, load_case
-from engine.services.parties import IDENTIFIER_KINDS, display_phone, identifier_match, normalize
+from engine.services.parties import IDENTIFIER_KINDS, display_phone, identifier_match, normalize, policy_key
 
 REFERENCE = re.compile(r"^[A-Za-z]{3}-\d{4}-\d{6}$")
-POLICY = re.compile(r"^[A-Za-z]{2,4}-?\d{5,10}$")
+POLICY = re.compile(r"^[A-Za-z]{2,4}[\s\-./]?\d[\d\s\-./]{3,14}\d$")  # POL-4711037, pol 4471 2298
 PHONE = re.compile(r"^[+\d\s\-().\/]{6,}$")
 
 
@@ -67,9 +67,9 @@ def find_customers(ctx: Context, who: Principal, query: str, limit: int = 20) ->
                 identifier_match(candidates)))
             for pid, kind in rows:
                 matched.setdefault(pid, kind.replace("_", " "))
-        for number in {query, query.upper()} if POLICY.match(query) and not matched else ():
-            for pid in session.scalars(select(Case.party_id).where(  # policy numbers kept only in case data
-                    Case.data["policy_number"].as_string() == number).limit(limit)):
+        number = policy_key({"policy_number": query}) if POLICY.match(query) and not matched else None
+        if number:  # a policy number on a case (its data, indexed in cases.policy_number)
+            for pid in session.scalars(select(Case.party_id).where(Case.policy_number == number).limit(limit)):
                 matched.setdefault(pid, "policy number")
         if not matched:
             _add_hits(session, matched, search.search(session, query, limit * 2, titles_only=True), "name", limit)

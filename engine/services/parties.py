@@ -11,7 +11,7 @@ The rules (each one tested in tests/api/test_identity.py):
    match only *suggests* the same person, and only when the names agree too.
 3. **Names are compared after transliteration** (``anyascii``: ø, ł, ß and accents become their ASCII
    spelling) with ``rapidfuzz``'s token-set ratio, so word order, case, a middle name and small spelling
-   differences do not matter but another person's name does.
+   differences do not matter but another person's name does. A single word never matches a full name.
 4. **A conflict never merges.** When the strong identifiers point at more than one customer, or at one who
    differs on another strong identifier of the same kind (another e-mail) or on the name, the request gets a
    new customer, nothing is added to the existing one, and a person decides in a "Possible duplicate
@@ -88,15 +88,27 @@ def normalize(kind: str, value: str, region: str = "") -> str | None:
     return value
 
 
+def policy_key(data: dict[str, Any] | None) -> str | None:
+    """The case's policy number as its index holds it (engine.models.Case.policy_number); None when the case
+    has none or it is too long to be one. Case data is what the requester declared, so it finds cases but
+    never identifies a customer (it is not a party identifier)."""
+    value = (data or {}).get("policy_number")
+    key = normalize("policy_number", value) if isinstance(value, str) else None
+    return key if key and len(key) <= 80 else None
+
+
 def fold_name(name: str) -> str:
     """Lower-case ASCII words of a name ("Søren Østergård" -> "soren ostergard")."""
     return " ".join(re.findall(r"[a-z0-9]+", anyascii(name or "").lower()))
 
 
 def same_name(a: str | None, b: str | None) -> bool:
-    """Whether two names are one person's (rule 3); an empty name is nobody's."""
+    """Whether two names are one person's (rule 3); an empty name is nobody's, and one word alone ("Lukasz",
+    where OCR lost the surname) is not a full name's: the token-set ratio of a subset is 100."""
     left, right = fold_name(a or ""), fold_name(b or "")
-    return bool(left and right) and fuzz.token_set_ratio(left, right) >= SAME_NAME_THRESHOLD
+    if not (left and right) or (" " in left) != (" " in right):
+        return False
+    return fuzz.token_set_ratio(left, right) >= SAME_NAME_THRESHOLD
 
 
 @dataclass(frozen=True)

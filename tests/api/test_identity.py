@@ -101,6 +101,7 @@ def test_customers_api_refuses_empty_and_unknown(api):
     ("Jürgen Müller", "Jurgen Mueller", True), ("LINDQVIST PIA", "Pia Lindqvist", True),
     ("Łukasz Nowak", "Lukasz Nowak", True), ("Maria Garcia", "Maria Elena Garcia", True),
     ("Pia Lindqvist", "Per Lindgren", False), ("Pia Lindqvist", "Pia Lindgren", False), ("", "Ann", False),
+    ("Lukasz", "Łukasz Żółć", False), ("SOREN OSTERGARD", "Søren Østergård", True), ("Cher", "CHER", True),
 ])
 def test_names_are_compared_after_transliteration(a, b, same):
     assert parties.same_name(a, b) is same

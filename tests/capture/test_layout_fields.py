@@ -161,3 +161,18 @@ def test_currencies(text: str, currency: str) -> None:
 
 def test_an_ambiguous_crown_names_no_currency() -> None:
     assert document_currency("Totalt 120,00 kr") is None  # SEK, NOK, DKK or ISK: not a guess
+
+
+@pytest.mark.parametrize("rows, holder", [
+    ([(("Surname:", 100), ("ŻÓŁĆ", 400)), (("Given", 100), ("names:", 300), ("ŁUKASZ", 600))], "ŁUKASZ ŻÓŁĆ"),
+    # the English OCR model reads Ø as "O@"; the row under an unreadable surname is another label's
+    ([(("Surname", 100),), (("O@STERGARD", 100),), (("Given", 100), ("names", 300)), (("SØREN", 100),)],
+     "SØREN OSTERGARD"),
+    ([(("Surname:", 100), ("Z0LC#", 400)), (("Given", 100), ("names:", 300), ("ŁUKASZ", 600))], None),
+])
+def test_an_id_holder_in_any_alphabet_and_never_a_label_for_a_name(rows, holder) -> None:
+    found = analyse(page((("IDENTITY", 100), ("CARD", 400)), *rows,
+                         (("Date", 100), ("of", 250), ("birth:", 330), ("14.06.1988", 600)),
+                         (("Document", 100), ("number:", 330), ("DK4829175", 600))))
+    assert found["@type"].doc_type == "id_document"  # type: ignore[attr-defined]
+    assert (found["holder_name"].value if "holder_name" in found else None) == holder

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from engine.bpmn.loader import read_process_dir
-from engine.services import cases, notes
+from engine.services import cases, notes, repair
 from engine.services.auth import Principal
 from engine.services.parties import Customer
 from tests.processcheck import CLAIM_DIR
@@ -48,3 +48,19 @@ def test_a_common_name_fills_the_page_from_names_alone(ctx) -> None:
     found = notes.find_customers(ctx, DESK, "Jansen", limit=20)
     assert len(found) == 20 and {c["matched_by"] for c in found} == {"name"}
     assert found[0]["name"] == "Customer29 Jansen"  # the newest first
+
+
+def test_a_policy_number_in_any_common_spelling_finds_the_customers_on_that_policy(ctx) -> None:
+    """Policy numbers live in case data (what the customer declared): the search reads them from the indexed
+    cases.policy_number, written whenever the case data is, so other spellings and later corrections count."""
+    ref = _open(ctx, "Emma Jansen", "+31 6 1000 0002")
+    data = {**claim_data(), "policy_number": "POL-4711038"}
+    cases.open_case(ctx, cases.OpenCase("claim", Customer(name="Lea Fischer", phone="+31 6 1000 0001"), "phone",
+                                        data), "desk")
+    for spelling in ("POL-4711037", "pol4711037", "POL 4711037"):
+        found = notes.find_customers(ctx, DESK, spelling)
+        assert [(c["name"], c["matched_by"]) for c in found] == [("Emma Jansen", "policy number")], spelling
+    assert [c["name"] for c in notes.find_customers(ctx, DESK, "POL-4711038")] == ["Lea Fischer"]
+    repair.correct_data(ctx, ref, {"policy_number": "POL-4711039"}, "typo on the phone", "supervisor")
+    assert [c["name"] for c in notes.find_customers(ctx, DESK, "POL-4711039")] == ["Emma Jansen"]
+    assert notes.find_customers(ctx, DESK, "POL-4711037") == []
