@@ -253,13 +253,17 @@ def invoice_number(pages: Sequence[Sequence[Row]]) -> Field | None:
 def _vendor_score(row: Row, rank: int, body_height: float) -> float:
     """How much a row near the top of page 1 looks like the issuer's name (a company, large print, not
     an address, a phone number or a title such as "Tax invoice")."""
-    text = row.text
+    text = _REGISTRATION.sub("", row.text)  # "ACME CO. (M) BHD (126926-H)": the number is not part of the name
     letters = len(_LETTERS.findall(text))
-    if letters < 3 or letters < 0.5 * len(text.replace(" ", "")):
+    if letters < 3 or letters < 0.5 * len(text.replace(" ", "")) or not _WORD.search(text):
+        return -9.0  # no word of three letters: a logo read as noise ("318 Ol OF"), a code or a rule
+    if _OPENING_HOURS.search(text):
         return -9.0
     score = 2.0 - 0.4 * rank
-    if v.COMPANY_SUFFIX.search(text):
-        score += 3.0
+    suffix = v.COMPANY_SUFFIX.search(text)
+    rest = text[: suffix.start()] + text[suffix.end():] if suffix else ""
+    if suffix and (_WORD.search(rest) or not _LETTERS.search(rest)):
+        score += 3.0  # a legal form or trade word (alone, or beside a real name); "HO AG" is noise, not a company
     spans = label_spans(row, NOT_VENDOR)
     if spans:
         score -= 4.0 if spans[0][0] == 0 else 2.0
@@ -287,6 +291,8 @@ def vendor(page_rows: Sequence[Row], body_height: float) -> tuple[Field, int] | 
     """The issuer's name as printed: the strongest name-like row among the first of page 1 (letterhead),
     or the value of a "Supplier"/"From" label. Returns the field and the row it ends on."""
     for label in labels(page_rows, VENDOR_LABELS, at_start=True):
+        if any(start <= label.end for start, _ in label_spans(label.row, NOT_VENDOR)):
+            continue  # "Company Reg No. ...": the label belongs to another phrase
         words = after(label) or next(iter(under(label, page_rows, 1)), ())
         text = " ".join(w.text for w in words).strip(" :")
         if len(_LETTERS.findall(text)) >= 3:
@@ -311,6 +317,7 @@ def vendor(page_rows: Sequence[Row], body_height: float) -> tuple[Field, int] | 
     elif prev is not None and _continues(prev, row, body_height):
         text, row = f"{' '.join(prev.text.split())} {text}", Row(row.index, prev.words + row.words, row.page)
     text = _OCR_LETTERS.sub(lambda m: m.group().translate(_DIGIT_AS_LETTER), _REGISTRATION.sub("", text)).strip()
+    text = repair_legal_form(text)
     confidence = min(0.9, 0.45 + 0.1 * score) * min(w.conf for w in row.words) / 100
     return Field("vendor", text, row.text, row.page, row.box, round(confidence, 3)), row_end
 
@@ -320,6 +327,52 @@ _REGISTRATION = re.compile(r"\s*[（(][^()（）]*\d[^()（）]*[)）]?\s*$")
 # a word of capitals where OCR read O as 0 or I as 1 ("S0ON", "1DEA")
 _OCR_LETTERS = re.compile(r"\b(?=[A-Z01]*[A-Z]{2})[A-Z]*[01][A-Z01]*\b")
 _DIGIT_AS_LETTER = str.maketrans({"0": "O", "1": "I"})
+_WORD = re.compile(r"[^\W\d_]{3,}")
+# opening hours printed in the letterhead: "SUN-THU: 1000HRS-2230HRS", "Mon-Fri 9:00 - 17:30", "8h30-19h"
+_OPENING_HOURS = re.compile(
+    r"\d{1,2}[:.h]?\d{2}\s*(?:hrs?|h|uhr|am|pm)?\s*[-\u2013~]\s*\d{1,2}(?:[:.h]?\d{2})?\s*(?:hrs?|h|uhr|am|pm)?(?![\w/])"
+    r"|(?<![\w])\d{3,4}\s*hrs(?![\w])", re.I)
+
+
+def repair_legal_form(name: str) -> str:
+    """Mend one misread character in the legal form closing a company name ("SON BHD", "5dn Bhd", "GMBII").
+
+    Legal forms are a closed vocabulary, so a closing word one edit away from one (with the other word of a
+    two-word form read exactly) is far likelier a misreading than a different word; the name itself is never
+    touched. Case follows the printed word."""
+    words = name.split(" ")
+    for form in v.LEGAL_FORMS_SPELLED:
+        parts = form.split(" ")
+        if len(words) <= len(parts):
+            continue
+        tail = words[-len(parts):]
+        folded = [w.upper().strip(".,") for w in tail]
+        edits = [_edits(a, b) for a, b in zip(folded, parts)]
+        if sum(edits) != 1 or max(edits) > 1 or any(len(p) < 3 and e for p, e in zip(parts, edits)):
+            continue
+        fixed = [w if e == 0 else _like(w, p) for w, p, e in zip(tail, parts, edits)]
+        return " ".join(words[: -len(parts)] + fixed)
+    return name
+
+
+def _like(printed: str, canonical: str) -> str:
+    """``canonical`` in the case of ``printed`` (upper, or capitalised), keeping its closing punctuation."""
+    core = printed.rstrip(".,")
+    letters = [c for c in core if c.isalpha()]
+    word = canonical if all(c.isupper() for c in letters) else canonical.capitalize()
+    return word + printed[len(core):]
+
+
+def _edits(a: str, b: str) -> int:
+    """Levenshtein distance, cut at 2 (only 0, 1 or "more" matter here)."""
+    if abs(len(a) - len(b)) > 1:
+        return 2
+    if a == b:
+        return 0
+    if len(a) == len(b):
+        return 1 if sum(x != y for x, y in zip(a, b)) == 1 else 2
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return 1 if any(long_[:i] + long_[i + 1:] == short for i in range(len(long_))) else 2
 
 
 def _legal_entity_below(row: Row, nxt: Row) -> bool:
