@@ -316,7 +316,7 @@ def vendor(page_rows: Sequence[Row], body_height: float) -> tuple[Field, int] | 
         text, row_end = f"{text} {' '.join(nxt.text.split()).strip(' ,:;-*')}", nxt.index
     elif prev is not None and _continues(prev, row, body_height):
         text, row = f"{' '.join(prev.text.split())} {text}", Row(row.index, prev.words + row.words, row.page)
-    text = _OCR_LETTERS.sub(lambda m: m.group().translate(_DIGIT_AS_LETTER), _REGISTRATION.sub("", text)).strip()
+    text = _OCR_LETTERS.sub(_as_letters, _REGISTRATION.sub("", text)).strip()
     text = repair_legal_form(text)
     confidence = min(0.9, 0.45 + 0.1 * score) * min(w.conf for w in row.words) / 100
     return Field("vendor", text, row.text, row.page, row.box, round(confidence, 3)), row_end
@@ -324,9 +324,19 @@ def vendor(page_rows: Sequence[Row], body_height: float) -> tuple[Field, int] | 
 
 # a company registration number printed after the name: "(519537-X)", "(Co. No. 113825-W)"
 _REGISTRATION = re.compile(r"\s*[（(][^()（）]*\d[^()（）]*[)）]?\s*$")
-# a word of capitals where OCR read O as 0 or I as 1 ("S0ON", "1DEA")
-_OCR_LETTERS = re.compile(r"\b(?=[A-Z01]*[A-Z]{2})[A-Z]*[01][A-Z01]*\b")
+# a word of letters where OCR read O as 0 or I/l as 1 ("S0ON", "1DEA", "0ld Town")
+_OCR_LETTERS = re.compile(r"\b(?=[A-Za-z01]*[A-Za-z]{2})[A-Za-z]*[01][A-Za-z01]*\b")
 _DIGIT_AS_LETTER = str.maketrans({"0": "O", "1": "I"})
+_DIGIT_AS_SMALL = str.maketrans({"0": "o", "1": "l"})
+
+
+def _as_letters(match: re.Match[str]) -> str:
+    """The digits of a misread word as letters, in the case of the word's other letters."""
+    word = match.group()
+    small = sum(c.islower() for c in word) > sum(c.isupper() for c in word)
+    if small and word[0] in "01" and word[1:2].islower():
+        return word[0].translate(_DIGIT_AS_LETTER) + word[1:].translate(_DIGIT_AS_SMALL)  # "0ld" -> "Old"
+    return word.translate(_DIGIT_AS_SMALL if small else _DIGIT_AS_LETTER)
 _WORD = re.compile(r"[^\W\d_]{3,}")
 # opening hours printed in the letterhead: "SUN-THU: 1000HRS-2230HRS", "Mon-Fri 9:00 - 17:30", "8h30-19h"
 _OPENING_HOURS = re.compile(
@@ -347,12 +357,17 @@ def repair_legal_form(name: str) -> str:
             continue
         tail = words[-len(parts):]
         folded = [w.upper().strip(".,") for w in tail]
-        edits = [_edits(a, b) for a, b in zip(folded, parts)]
+        edits = [min(_edits(a, b), 1 + _edits(_H_READ.sub("H", a), b) if _H_READ.search(a) else 2)
+                 for a, b in zip(folded, parts)]
         if sum(edits) != 1 or max(edits) > 1 or any(len(p) < 3 and e for p, e in zip(parts, edits)):
             continue
         fixed = [w if e == 0 else _like(w, p) for w, p, e in zip(tail, parts, edits)]
         return " ".join(words[: -len(parts)] + fixed)
     return name
+
+
+# a capital H printed narrow is often read as two strokes: "BIID", "BILD", "GMBII"
+_H_READ = re.compile(r"II|IL|LI|I-I")
 
 
 def _like(printed: str, canonical: str) -> str:

@@ -58,12 +58,27 @@ def test_a_company_reg_no_label_is_not_a_supplier_label() -> None:
     ("UNIHAKKA INTERNATIONAL SON BHD", "UNIHAKKA INTERNATIONAL SDN BHD"),
     ("Broadview Marketing 5dn Bhd", "Broadview Marketing Sdn Bhd"),
     ("ONE THREE SEAFOOD SDN BH", "ONE THREE SEAFOOD SDN BHD"),
-    ("Muller Werkzeuge GMBII", "Muller Werkzeuge GMBII"),  # two letters wrong: left as printed
+    ("Muller Werkzeuge GMBII", "Muller Werkzeuge GMBH"),  # H read as two strokes
+    ("BAKERIES (KL) SDN BILD", "BAKERIES (KL) SDN BHD"),
+    ("Muller Werkzeuge GNBX", "Muller Werkzeuge GNBX"),  # two letters wrong: left as printed
     ("Hoffmann Gmbh.", "Hoffmann Gmbh."),
     ("Northwind Trading LTO", "Northwind Trading LTD"),
     ("SON BHD", "SON BHD"),  # a form alone: nothing before it to be a company name
     ("SUNRISE BAKERY CO", "SUNRISE BAKERY CO"),  # short forms are never guessed at
     ("THE SON", "THE SON"),
+    ("HILL LIMITED", "HILL LIMITED"),
+    ("BLUE LIMITEL", "BLUE LIMITED"),
 ])
 def test_one_misread_letter_in_the_legal_form_is_mended(read: str, mended: str) -> None:
     assert repair_legal_form(read) == mended
+
+
+def test_digits_read_for_letters_in_a_name_become_letters_in_the_name_s_case() -> None:
+    assert vendor_of(
+        (("0ld", 100), ("Town", 250), ("Kopitiam", 400), ("Sdn", 650), ("Bhd", 780)),
+        (("Lot", 100), ("5,", 200), ("Jalan", 300), ("Maju,", 450), ("43300", 600), ("Seri", 750)),
+    ) == "Old Town Kopitiam Sdn Bhd"
+    assert vendor_of(
+        (("99", 100), ("SPEED", 200), ("MART", 400), ("5/B", 550)),
+        (("Lot", 100), ("5,", 200), ("Jalan", 300), ("Maju,", 450), ("43300", 600), ("Seri", 750)),
+    ) == "99 SPEED MART S/B"
