@@ -80,6 +80,7 @@ def _total_candidates(pages: Sequence[Sequence[Row]]) -> list[Candidate]:
 
 
 ROUNDING_STEP = Decimal("0.10")  # cash rounding to 0.05 or 0.10 (Malaysia, Switzerland, the Nordics, ...)
+ROUNDING_COIN = Decimal("0.05")  # the smallest coin where cash is rounded; 0.10 and whole units are on it too
 ROUNDING = Lexicon(v.ROUNDING)
 
 
@@ -91,6 +92,16 @@ def _rounding_amounts(pages: Sequence[Sequence[Row]]) -> set[Decimal]:
     """Amounts on rounding lines: the adjustment, or on some tills the rounded total itself."""
     return {a.value for rows in pages for row in rows if label_spans(row, ROUNDING)
             for a in amounts_in(row.words) if isinstance(a.value, Decimal)}
+
+
+def _rounded(value: Decimal, amounts: set[object]) -> Decimal:
+    """Cash rounding: a total off the smallest coin (0.05) gives way to the nearest amount printed or paid
+    that is on it ("Total 87.08", "Rounding", "Net total 87.10"); a total already on it stays."""
+    if value % ROUNDING_COIN == 0:
+        return value
+    near = [a for a in amounts if isinstance(a, Decimal) and a > 0 and a % ROUNDING_COIN == 0
+            and abs(a - value) <= ROUNDING_STEP]
+    return min(near, key=lambda a: (abs(a - value), a)) if near else value
 
 
 def has_payment_lines(pages: Sequence[Sequence[Row]]) -> bool:
@@ -146,9 +157,8 @@ def total(pages: Sequence[Sequence[Row]]) -> tuple[Field, str | None] | None:
     best = max(candidates, key=key)
     value = best.value.value
     assert isinstance(value, Decimal)
-    rounded = sorted(p for p in paid | _rounding_amounts(pages) if p != value and abs(p - value) <= ROUNDING_STEP)
-    if rounded and _has_rounding_line(pages):
-        value = rounded[0]  # cash rounding: what was paid is the total after rounding
+    if _has_rounding_line(pages):
+        value = _rounded(value, paid | _rounding_amounts(pages) | {c.value.value for c in candidates})
     rivals = {c.value.value for c in candidates if key(c)[0] == key(best)[0]} - {value}
     confidence = (0.95 if best.rank >= 3 or value in paid else 0.85) * best.value.conf * (0.8 if rivals else 1.0)
     return field("total", f"{value:.2f}", best.value, best.page, confidence), best.value.currency

@@ -76,6 +76,22 @@ def test_cash_rounding_takes_the_amount_paid() -> None:
     assert found["total"].value == "60.30"
 
 
+def test_cash_rounding_takes_the_rounded_total_printed_under_it() -> None:
+    found = analyse(page(
+        (("Grand", 100), ("Total", 250), (":", 400), ("87.08", 2000)), (("Rounding", 100), ("Adjustment:", 300)),
+        (("Net", 100), ("Total", 250), (":", 400), ("87.10", 2000)),
+    ))
+    assert found["total"].value == "87.10"
+
+
+def test_a_total_already_on_the_smallest_coin_is_not_moved_by_a_misread_change_line() -> None:
+    found = analyse(page(
+        (("Total", 100), (":", 300), ("248.05", 2000)), (("Rounding", 100), (":", 300), ("0.01", 2000)),
+        (("CASH", 100), (":", 300), ("248.05", 2000)), (("Change", 100), (":", 300), ("0.01", 2000)),
+    ))
+    assert found["total"].value == "248.05"
+
+
 def test_payslip_net_pay_is_the_period_not_the_year_to_date_column() -> None:
     found = analyse(page(
         (("ACME", 100), ("Manufacturing", 260), ("Ltd", 560)),
