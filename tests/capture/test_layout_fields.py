@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 import capture
-from capture import mrz, values
+from capture import layout, mrz, values
 from capture.money import document_currency
 from capture.model import Page, Word, join_words
 
@@ -177,3 +177,14 @@ def test_currencies(text: str, currency: str) -> None:
 
 def test_an_ambiguous_crown_names_no_currency() -> None:
     assert document_currency("Totalt 120,00 kr") is None  # SEK, NOK, DKK or ISK: not a guess
+
+
+def test_a_total_whose_cents_ocr_set_apart_is_read_whole_but_a_numbered_line_is_not() -> None:
+    found = analyse(page(
+        (("1.", 100), ("20", 140), ("pens", 200), ("4.00", 2000)),
+        (("Total", 100), ("RM", 300), ("Incl.", 400), ("of", 520), ("GST", 580), ("11.", 1900), ("80", 1970)),
+    ))
+    assert found["total"].value == "11.80"
+    rows = layout.rows(page((("1.", 100), ("20", 140), ("pens", 200)), (("Cash", 100), ("-11,", 1900), ("80", 1970))))
+    assert [w.text for w in rows[0].words] == ["1.", "20", "pens"]
+    assert [w.text for w in rows[1].words] == ["Cash", "-11,80"]
