@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 import capture
-from capture.commerce import repair_legal_form
+from capture.issuer import repair_legal_form
 from capture.model import Page, Word, join_words
 from tests.capture.test_layout_fields import page
 
