@@ -1,4 +1,4 @@
-"""Fields of invoices and receipts read from visual rows: total, tax, currency, date, vendor, address, number.
+"""Fields of invoices and receipts read from visual rows: total, tax, currency, date, number (issuer: ``issuer``).
 
 The total is chosen the way a person checks a bill: among amounts labelled as totals, never one on a
 subtotal, tax, count, year-to-date, "change" or "amount due on <date>" row; a grand-total label beats
@@ -30,14 +30,9 @@ STOPS = Lexicon(v.TOTAL_STRONG, v.TOTAL_PLAIN, v.TOTAL_WEAK, v.PAYMENT, v.CHANGE
 DATE_LABELS = Lexicon(v.DOCUMENT_DATE)
 NOT_DATE = Lexicon(v.NOT_DOCUMENT_DATE)
 NUMBER_LABELS = Lexicon(v.INVOICE_NUMBER)
-NOT_VENDOR = Lexicon(v.NOT_VENDOR)
-VENDOR_LABELS = Lexicon(v.VENDOR_LABEL)
-BUYER = Lexicon(v.BUYER_LABEL)
 _CODE = re.compile(r"[#:]*\s*([A-Z0-9][A-Za-z0-9\-/._]{1,30})")
-_LETTERS = re.compile(r"[^\W\d_]")
 _TITLES = {"invoice", "receipt", "rechnung", "facture", "factuur", "factura", "fattura", "ticket"}
 _ID_LIKE = re.compile(r"\d{3,}|[A-Z]+[-/]?\d")
-_PHONE = re.compile(r"(?:\+?\d[\d ()./-]{6,}\d)")
 
 
 def field(name: str, value: str, found: Value | Label | Row, page: int, confidence: float) -> Field:
@@ -80,6 +75,7 @@ def _total_candidates(pages: Sequence[Sequence[Row]]) -> list[Candidate]:
 
 
 ROUNDING_STEP = Decimal("0.10")  # cash rounding to 0.05 or 0.10 (Malaysia, Switzerland, the Nordics, ...)
+ROUNDING_COIN = Decimal("0.05")  # the smallest coin where cash is rounded; 0.10 and whole units are on it too
 ROUNDING = Lexicon(v.ROUNDING)
 
 
@@ -91,6 +87,16 @@ def _rounding_amounts(pages: Sequence[Sequence[Row]]) -> set[Decimal]:
     """Amounts on rounding lines: the adjustment, or on some tills the rounded total itself."""
     return {a.value for rows in pages for row in rows if label_spans(row, ROUNDING)
             for a in amounts_in(row.words) if isinstance(a.value, Decimal)}
+
+
+def _rounded(value: Decimal, amounts: set[object]) -> Decimal:
+    """Cash rounding: a total off the smallest coin (0.05) gives way to the nearest amount printed or paid
+    that is on it ("Total 87.08", "Rounding", "Net total 87.10"); a total already on it stays."""
+    if value % ROUNDING_COIN == 0:
+        return value
+    near = [a for a in amounts if isinstance(a, Decimal) and a > 0 and a % ROUNDING_COIN == 0
+            and abs(a - value) <= ROUNDING_STEP]
+    return min(near, key=lambda a: (abs(a - value), a)) if near else value
 
 
 def has_payment_lines(pages: Sequence[Sequence[Row]]) -> bool:
@@ -146,9 +152,8 @@ def total(pages: Sequence[Sequence[Row]]) -> tuple[Field, str | None] | None:
     best = max(candidates, key=key)
     value = best.value.value
     assert isinstance(value, Decimal)
-    rounded = sorted(p for p in paid | _rounding_amounts(pages) if p != value and abs(p - value) <= ROUNDING_STEP)
-    if rounded and _has_rounding_line(pages):
-        value = rounded[0]  # cash rounding: what was paid is the total after rounding
+    if _has_rounding_line(pages):
+        value = _rounded(value, paid | _rounding_amounts(pages) | {c.value.value for c in candidates})
     rivals = {c.value.value for c in candidates if key(c)[0] == key(best)[0]} - {value}
     confidence = (0.95 if best.rank >= 3 or value in paid else 0.85) * best.value.conf * (0.8 if rivals else 1.0)
     return field("total", f"{value:.2f}", best.value, best.page, confidence), best.value.currency
@@ -248,122 +253,3 @@ def invoice_number(pages: Sequence[Sequence[Row]]) -> Field | None:
                 return field("invoice_number", code, Value(code, used, words is not after(label)), label.row.page,
                              0.85 * min(w.conf for w in used) / 100)
     return None
-
-
-def _vendor_score(row: Row, rank: int, body_height: float) -> float:
-    """How much a row near the top of page 1 looks like the issuer's name (a company, large print, not
-    an address, a phone number or a title such as "Tax invoice")."""
-    text = row.text
-    letters = len(_LETTERS.findall(text))
-    if letters < 3 or letters < 0.5 * len(text.replace(" ", "")):
-        return -9.0
-    score = 2.0 - 0.4 * rank
-    if v.COMPANY_SUFFIX.search(text):
-        score += 3.0
-    spans = label_spans(row, NOT_VENDOR)
-    if spans:
-        score -= 4.0 if spans[0][0] == 0 else 2.0
-    if v.ADDRESS_WORDS.search(text) or _PHONE.search(text) or "@" in text:
-        score -= 3.0
-    if row.height > 1.3 * body_height:
-        score += 1.0
-    words = text.split()
-    if text == text.lower() or (len(words) >= 4 and sum(w[:1].islower() for w in words) > len(words) / 2):
-        score -= 2.0  # lower case words: a handwritten note, a slogan or a sentence, rarely a letterhead
-    return score
-
-
-def _address_follows(rows: Sequence[Row], row: Row) -> bool:
-    """An address starts on the next row (or the one after a registration number)."""
-    for nxt in rows[row.index + 1: row.index + 3]:
-        if v.ADDRESS_WORDS.search(nxt.text) or v.POSTCODE.search(nxt.text):
-            return True
-        if not re.fullmatch(r"[\W\d\-]*\(?[\w. :-]*\d[\w-]*\)?[\W]*", nxt.text):
-            return False
-    return False
-
-
-def vendor(page_rows: Sequence[Row], body_height: float) -> tuple[Field, int] | None:
-    """The issuer's name as printed: the strongest name-like row among the first of page 1 (letterhead),
-    or the value of a "Supplier"/"From" label. Returns the field and the row it ends on."""
-    for label in labels(page_rows, VENDOR_LABELS, at_start=True):
-        words = after(label) or next(iter(under(label, page_rows, 1)), ())
-        text = " ".join(w.text for w in words).strip(" :")
-        if len(_LETTERS.findall(text)) >= 3:
-            value = Value(text, tuple(words), False)
-            return field("vendor", text, value, label.row.page, 0.8 * value.conf), label.row.index
-    buyer_rows = {lab.row.index for lab in labels(page_rows, BUYER, at_start=True)}
-    head = [r for r in page_rows[:8] if r.index not in buyer_rows]
-    scored = [(_vendor_score(row, rank, body_height) + 1.5 * _address_follows(page_rows, row), row)
-              for rank, row in enumerate(head)]
-    scored = [(s, r) for s, r in scored if s > 0.5]
-    if not scored:
-        return None
-    score, row = max(scored, key=lambda sr: sr[0])
-    text = " ".join(row.text.split()).strip(" ,:;-*")
-    row_end = row.index
-    nxt = page_rows[row.index + 1] if row.index + 1 < len(page_rows) else None
-    prev = page_rows[row.index - 1] if row.index > 0 else None
-    if nxt is not None and v.COMPANY_SUFFIX.fullmatch(nxt.text.strip(" .,")) and not v.COMPANY_SUFFIX.search(text):
-        text, row_end = f"{text} {nxt.text.strip(' ,:;-*')}", nxt.index
-    elif nxt is not None and _legal_entity_below(row, nxt):
-        text, row_end = f"{text} {' '.join(nxt.text.split()).strip(' ,:;-*')}", nxt.index
-    elif prev is not None and _continues(prev, row, body_height):
-        text, row = f"{' '.join(prev.text.split())} {text}", Row(row.index, prev.words + row.words, row.page)
-    text = _OCR_LETTERS.sub(lambda m: m.group().translate(_DIGIT_AS_LETTER), _REGISTRATION.sub("", text)).strip()
-    confidence = min(0.9, 0.45 + 0.1 * score) * min(w.conf for w in row.words) / 100
-    return Field("vendor", text, row.text, row.page, row.box, round(confidence, 3)), row_end
-
-
-# a company registration number printed after the name: "(519537-X)", "(Co. No. 113825-W)"
-_REGISTRATION = re.compile(r"\s*[（(][^()（）]*\d[^()（）]*[)）]?\s*$")
-# a word of capitals where OCR read O as 0 or I as 1 ("S0ON", "1DEA")
-_OCR_LETTERS = re.compile(r"\b(?=[A-Z01]*[A-Z]{2})[A-Z]*[01][A-Z01]*\b")
-_DIGIT_AS_LETTER = str.maketrans({"0": "O", "1": "I"})
-
-
-def _legal_entity_below(row: Row, nxt: Row) -> bool:
-    """A trading name with the legal entity on the next line ("LEMON TREE RESTAURANT" / "JTJ FOODS SDN BHD")."""
-    if v.LEGAL_FORM.search(row.text) or not v.LEGAL_FORM.search(nxt.text):
-        return False
-    if v.ADDRESS_WORDS.search(nxt.text) or _PHONE.search(nxt.text) or label_spans(nxt, NOT_VENDOR):
-        return False
-    return 0.7 <= nxt.height / max(row.height, 1.0) <= 1.3
-
-
-def _continues(prev: Row, row: Row, body_height: float) -> bool:
-    """A company name printed over two lines: the row above ends the name the suffix row closes
-    ("LIAN CHI PU TIAN VEGETARIAN" / "RESTAURANT SDN BHD"), same print size, no digits."""
-    matches = list(v.COMPANY_SUFFIX.finditer(row.text))
-    if not matches or matches[-1].end() < len(_REGISTRATION.sub("", row.text).rstrip(" .,")) - 1:
-        return False
-    starts_with_suffix = matches[0].start() == 0
-    if re.search(r"\d", prev.text) or prev.text == prev.text.lower() or label_spans(prev, NOT_VENDOR):
-        return False
-    if v.ADDRESS_WORDS.search(prev.text):
-        return False
-    if len(_LETTERS.findall(prev.text)) < 3:
-        return False
-    return starts_with_suffix or (0.8 <= prev.height / max(row.height, 1.0) <= 1.25 and len(row.text.split()) <= 4)
-
-
-def vendor_address(page_rows: Sequence[Row], after_row: int) -> Field | None:
-    """The rows under the vendor's name up to the first phone, tax-number, date or title row (at most 4)."""
-    taken: list[Row] = []
-    for row in page_rows[after_row + 1: after_row + 6]:
-        text = row.text
-        if re.fullmatch(r"[\W\d\-]*\(?[\w-]*\d[\w-]*\)?[\W]*", text) and not taken and not v.POSTCODE.search(text):
-            continue  # a registration number under the name
-        if _PHONE.search(text) and not v.POSTCODE.search(text) or label_spans(row, NOT_VENDOR):
-            break
-        if dates_in(row.words):
-            break
-        taken.append(row)
-        if len(taken) == 4:
-            break
-    if not taken or not any(v.ADDRESS_WORDS.search(r.text) or v.POSTCODE.search(r.text) for r in taken):
-        return None
-    text = " ".join(r.text for r in taken)
-    box_rows = Row(-1, tuple(w for r in taken for w in r.words), taken[0].page)
-    confidence = 0.7 * min(w.conf for w in box_rows.words) / 100
-    return Field("vendor_address", " ".join(text.split()), text, taken[0].page, box_rows.box, round(confidence, 3))

@@ -34,10 +34,11 @@ _MONTH = "(" + "|".join(sorted((re.escape(m) for m in MONTHS), key=len, reverse=
 _SEP = r"[./\-]"
 # each pattern: (style, regex); groups are read by _to_date
 PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("ymd", re.compile(r"(?<![\d.,/-])((?:19|20)\d\d)([./-])(\d{1,2})\2(\d{1,2})(?![\d])")),
+    # a date run on by another separated number ("HD03-04-06-5/40") is a product or reference code
+    ("ymd", re.compile(r"(?<![\d.,/-])((?:19|20)\d\d)([./-])(\d{1,2})\2(\d{1,2})(?![\d]|[/-]\d)")),
     # a year may run straight into the time ("19/10/201820:49:59", "18/03/1815:17": OCR lost the space)
     ("dmy", re.compile(r"(?<![\d,/-])(?<!\d\.)(\d{1,2}) ?([./-]) ?(\d{1,2}) ?\2 ?"
-                       r"((?:19|20)\d\d(?=\d\d?:\d\d)|\d\d(?=[0-2]\d:[0-5]\d)|\d{4}(?![\d]|[.,]\d)|\d\d(?![\d]|[.,]\d))")),
+                       r"((?:19|20)\d\d(?=\d\d?:\d\d)|\d\d(?=[0-2]\d:[0-5]\d)|\d{4}(?![\d]|[.,]\d)|\d\d(?![\d]|[.,]\d))(?![/-]\d)")),
     ("d_month_y", re.compile(
         rf"(?<![^\W\d_])(\d{{1,2}})(?:st|nd|rd|th|er|e|°|º)?\.?(?:\s*|\s*[-/]\s*|\s+de\s+){_MONTH}"
         rf"(?:\s*[-/,]?\s*|\s+de\s+)((?:19|20)\d\d(?=\d\d?:\d\d)|(?:19|20)\d\d(?!\d)|\d\d(?!\d))", re.I)),

@@ -10,7 +10,7 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import replace
 
-from . import commerce, people
+from . import commerce, issuer as issuers, people
 from .layout import Row, rows, unturn_box, upright
 from .model import Field, Page
 
@@ -70,12 +70,12 @@ def _fields(laid: list[list[Row]], text: str) -> list[Field]:
         out.append(day)
     first = laid[0]
     body = statistics.median(w.h for row in first for w in row.words)
-    issuer = commerce.vendor(first, body)
+    issuer = issuers.vendor(first, body)
     vendor_rows: set[int] = set()
     if issuer:
         out.append(issuer[0])
         vendor_rows = set(range(0, issuer[1] + 1))
-        address = commerce.vendor_address(first, issuer[1])
+        address = issuers.vendor_address(first, issuer[1])
         if address:
             out.append(address)
     out += people.payslip_fields(laid, cur.value if cur else None)

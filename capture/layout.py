@@ -92,7 +92,30 @@ def rows(page: Page) -> list[Row]:
             continue
         groups.append([word])
         centre, height = y, float(word.h)
-    return [Row(i, tuple(sorted(group, key=lambda w: w.x)), page.number) for i, group in enumerate(groups)]
+    return [Row(i, _join_split_cents(sorted(group, key=lambda w: w.x)), page.number) for i, group in enumerate(groups)]
+
+
+_UNITS = re.compile(r"[-~]?(?:[^\W\d_]{1,3})?\d{1,9}[.,]")
+_CENTS = re.compile(r"\d{2}")
+
+
+def _join_split_cents(words: list[Word]) -> tuple[Word, ...]:
+    """"11." "80" as "11.80": OCR of till paper often opens a gap after the decimal point. Joined only when
+    the cents follow closely (within a word height) and end the row, where amounts stand ("1. 20 pens" is a
+    numbered line, not 1.20)."""
+    out: list[Word] = []
+    for i, word in enumerate(words):
+        prev = out[-1] if out else None
+        if (prev is not None and _CENTS.fullmatch(word.text) and _UNITS.fullmatch(prev.text)
+                and word.x - (prev.x + prev.w) <= max(prev.h, word.h)
+                and i == len(words) - 1):
+            right = max(prev.x + prev.w, word.x + word.w)
+            top = min(prev.y, word.y)
+            out[-1] = Word(prev.text + word.text, prev.x, top, right - prev.x,
+                           max(prev.y + prev.h, word.y + word.h) - top, min(prev.conf, word.conf), prev.line)
+            continue
+        out.append(word)
+    return tuple(out)
 
 
 def turn_box(box: Box, turn: int, width: int, height: int) -> Box:

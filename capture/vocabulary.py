@@ -158,6 +158,8 @@ receipt|tax invoice|invoice|simplified tax invoice|cash bill|cash sales|official
 LEGAL_FORM = re.compile(
     r"(?<![\w])(?:sdn\.? ?bhd|s/?b|bhd|berhad|ltd|limited|gmbh|mbh|ag|kg|b\.? ?v|n\.? ?v|inc|llc|llp|plc|corp"
     r"|s\.? ?a\.? ?s|sarl|s\.? ?a|s\.? ?l|s\.? ?r\.? ?l|s\.? ?p\.? ?a)\.?\s*(?:\([^)]*\)?)?\s*$", re.I)
+# legal forms as printed in full, longest first: closing words a misread character can be mended in
+LEGAL_FORMS_SPELLED = ("SDN BHD", "PTE LTD", "PTY LTD", "CO LTD", "LIMITED", "BERHAD", "GMBH", "LTD", "S/B")
 ADDRESS_WORDS = re.compile(
     r"(?<![\w])(?:jalan|jln|lorong|taman|street|st|road|rd|avenue|ave|lane|drive|boulevard|blvd|no|lot|block|blok|floor"
     r"|suite|unit|strasse|straße|str|weg|platz|allee|gasse|rue|avenue|boulevard|place|chemin|straat|laan|plein|gracht"

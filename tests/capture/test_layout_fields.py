@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 import capture
-from capture import mrz, values
+from capture import layout, mrz, values
 from capture.money import document_currency
 from capture.model import Page, Word, join_words
 
@@ -74,6 +74,22 @@ def test_cash_rounding_takes_the_amount_paid() -> None:
         (("CASH", 100), ("70.30", 2000)), (("CHANGE", 100), ("10.00", 2000)),
     ))
     assert found["total"].value == "60.30"
+
+
+def test_cash_rounding_takes_the_rounded_total_printed_under_it() -> None:
+    found = analyse(page(
+        (("Grand", 100), ("Total", 250), (":", 400), ("87.08", 2000)), (("Rounding", 100), ("Adjustment:", 300)),
+        (("Net", 100), ("Total", 250), (":", 400), ("87.10", 2000)),
+    ))
+    assert found["total"].value == "87.10"
+
+
+def test_a_total_already_on_the_smallest_coin_is_not_moved_by_a_misread_change_line() -> None:
+    found = analyse(page(
+        (("Total", 100), (":", 300), ("248.05", 2000)), (("Rounding", 100), (":", 300), ("0.01", 2000)),
+        (("CASH", 100), (":", 300), ("248.05", 2000)), (("Change", 100), (":", 300), ("0.01", 2000)),
+    ))
+    assert found["total"].value == "248.05"
 
 
 def test_payslip_net_pay_is_the_period_not_the_year_to_date_column() -> None:
@@ -176,3 +192,14 @@ def test_an_id_holder_in_any_alphabet_and_never_a_label_for_a_name(rows, holder)
                          (("Document", 100), ("number:", 330), ("DK4829175", 600))))
     assert found["@type"].doc_type == "id_document"  # type: ignore[attr-defined]
     assert (found["holder_name"].value if "holder_name" in found else None) == holder
+
+
+def test_a_total_whose_cents_ocr_set_apart_is_read_whole_but_a_numbered_line_is_not() -> None:
+    found = analyse(page(
+        (("1.", 100), ("20", 140), ("pens", 200), ("4.00", 2000)),
+        (("Total", 100), ("RM", 300), ("Incl.", 400), ("of", 520), ("GST", 580), ("11.", 1900), ("80", 1970)),
+    ))
+    assert found["total"].value == "11.80"
+    rows = layout.rows(page((("1.", 100), ("20", 140), ("pens", 200)), (("Cash", 100), ("-11,", 1900), ("80", 1970))))
+    assert [w.text for w in rows[0].words] == ["1.", "20", "pens"]
+    assert [w.text for w in rows[1].words] == ["Cash", "-11,80"]

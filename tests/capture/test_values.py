@@ -70,3 +70,9 @@ def test_number_parsing_decides_the_decimal_mark() -> None:
     assert values.parse_number("1.234") == Decimal("1234")
     assert values.parse_number("1.234.567,8") == Decimal("1234567.8")
     assert values.parse_number("12a") is None
+
+
+def test_a_product_code_made_of_dashed_numbers_is_not_a_date_but_the_till_stamp_is() -> None:
+    text = "HD03-04-06-5/40/160 2X2.50 5.00\n19-09-1715:39 SH01ZJ03 T3"
+    assert [found for *_, found in values.find_dates(text)] == [date(2017, 9, 19)]
+    assert [found for *_, found in values.find_dates("Ref 2018-03-04-77")] == []

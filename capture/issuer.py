@@ -1,0 +1,213 @@
+"""Who issued an invoice or receipt: the vendor's name from the letterhead (or a "Supplier" label) and the
+address printed under it.
+
+A person finds the issuer as the company line near the top: large print, a legal form or trade word
+("SDN BHD", "GmbH", "B.V.", "Bakery"), an address or registration number right under it; never the
+opening hours, a slogan, a title such as "Tax invoice" or a logo that OCR read as noise. A misread
+character in the closing legal form is mended (a closed vocabulary); the name itself stays as printed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from . import vocabulary as v
+from .commerce import field
+from .layout import Row
+from .model import Field
+from .reading import Lexicon, Value, after, dates_in, label_spans, labels, under
+
+NOT_VENDOR = Lexicon(v.NOT_VENDOR)
+VENDOR_LABELS = Lexicon(v.VENDOR_LABEL)
+BUYER = Lexicon(v.BUYER_LABEL)
+_LETTERS = re.compile(r"[^\W\d_]")
+_PHONE = re.compile(r"(?:\+?\d[\d ()./-]{6,}\d)")
+
+
+def _vendor_score(row: Row, rank: int, body_height: float) -> float:
+    """How much a row near the top of page 1 looks like the issuer's name (a company, large print, not
+    an address, a phone number or a title such as "Tax invoice")."""
+    text = _REGISTRATION.sub("", row.text)  # "ACME CO. (M) BHD (126926-H)": the number is not part of the name
+    letters = len(_LETTERS.findall(text))
+    if letters < 3 or letters < 0.5 * len(text.replace(" ", "")) or not _WORD.search(text):
+        return -9.0  # no word of three letters: a logo read as noise ("318 Ol OF"), a code or a rule
+    if _OPENING_HOURS.search(text):
+        return -9.0
+    score = 2.0 - 0.4 * rank
+    suffix = v.COMPANY_SUFFIX.search(text)
+    rest = text[: suffix.start()] + text[suffix.end():] if suffix else ""
+    if suffix and (_WORD.search(rest) or not _LETTERS.search(rest)):
+        score += 3.0  # a legal form or trade word (alone, or beside a real name); "HO AG" is noise, not a company
+    spans = label_spans(row, NOT_VENDOR)
+    if spans:
+        score -= 4.0 if spans[0][0] == 0 else 2.0
+    if v.ADDRESS_WORDS.search(text) or _PHONE.search(text) or "@" in text:
+        score -= 3.0
+    if row.height > 1.3 * body_height:
+        score += 1.0
+    words = text.split()
+    if text == text.lower() or (len(words) >= 4 and sum(w[:1].islower() for w in words) > len(words) / 2):
+        score -= 2.0  # lower case words: a handwritten note, a slogan or a sentence, rarely a letterhead
+    return score
+
+
+def _address_follows(rows: Sequence[Row], row: Row) -> bool:
+    """An address starts on the next row (or the one after a registration number)."""
+    for nxt in rows[row.index + 1: row.index + 3]:
+        if v.ADDRESS_WORDS.search(nxt.text) or v.POSTCODE.search(nxt.text):
+            return True
+        if not re.fullmatch(r"[\W\d\-]*\(?[\w. :-]*\d[\w-]*\)?[\W]*", nxt.text):
+            return False
+    return False
+
+
+def vendor(page_rows: Sequence[Row], body_height: float) -> tuple[Field, int] | None:
+    """The issuer's name as printed: the strongest name-like row among the first of page 1 (letterhead),
+    or the value of a "Supplier"/"From" label. Returns the field and the row it ends on."""
+    for label in labels(page_rows, VENDOR_LABELS, at_start=True):
+        if any(start <= label.end for start, _ in label_spans(label.row, NOT_VENDOR)):
+            continue  # "Company Reg No. ...": the label belongs to another phrase
+        words = after(label) or next(iter(under(label, page_rows, 1)), ())
+        text = " ".join(w.text for w in words).strip(" :")
+        if len(_LETTERS.findall(text)) >= 3:
+            value = Value(text, tuple(words), False)
+            return field("vendor", text, value, label.row.page, 0.8 * value.conf), label.row.index
+    buyer_rows = {lab.row.index for lab in labels(page_rows, BUYER, at_start=True)}
+    head = [r for r in page_rows[:8] if r.index not in buyer_rows]
+    scored = [(_vendor_score(row, rank, body_height) + 1.5 * _address_follows(page_rows, row), row)
+              for rank, row in enumerate(head)]
+    scored = [(s, r) for s, r in scored if s > 0.5]
+    if not scored:
+        return None
+    score, row = max(scored, key=lambda sr: sr[0])
+    text = " ".join(row.text.split()).strip(" ,:;-*")
+    row_end = row.index
+    nxt = page_rows[row.index + 1] if row.index + 1 < len(page_rows) else None
+    prev = page_rows[row.index - 1] if row.index > 0 else None
+    if nxt is not None and v.COMPANY_SUFFIX.fullmatch(nxt.text.strip(" .,")) and not v.COMPANY_SUFFIX.search(text):
+        text, row_end = f"{text} {nxt.text.strip(' ,:;-*')}", nxt.index
+    elif nxt is not None and _legal_entity_below(row, nxt):
+        text, row_end = f"{text} {' '.join(nxt.text.split()).strip(' ,:;-*')}", nxt.index
+    elif prev is not None and _continues(prev, row, body_height):
+        text, row = f"{' '.join(prev.text.split())} {text}", Row(row.index, prev.words + row.words, row.page)
+    text = _OCR_LETTERS.sub(_as_letters, _REGISTRATION.sub("", text)).strip()
+    text = repair_legal_form(text)
+    confidence = min(0.9, 0.45 + 0.1 * score) * min(w.conf for w in row.words) / 100
+    return Field("vendor", text, row.text, row.page, row.box, round(confidence, 3)), row_end
+
+
+# a company registration number printed after the name: "(519537-X)", "(Co. No. 113825-W)"
+_REGISTRATION = re.compile(r"\s*[（(][^()（）]*\d[^()（）]*[)）]?\s*$")
+# a word of letters where OCR read O as 0 or I/l as 1 ("S0ON", "1DEA", "0ld Town")
+_OCR_LETTERS = re.compile(r"\b(?=[A-Za-z01]*[A-Za-z]{2})[A-Za-z]*[01][A-Za-z01]*\b")
+_DIGIT_AS_LETTER = str.maketrans({"0": "O", "1": "I"})
+_DIGIT_AS_SMALL = str.maketrans({"0": "o", "1": "l"})
+
+
+def _as_letters(match: re.Match[str]) -> str:
+    """The digits of a misread word as letters, in the case of the word's other letters."""
+    word = match.group()
+    small = sum(c.islower() for c in word) > sum(c.isupper() for c in word)
+    if small and word[0] in "01" and word[1:2].islower():
+        return word[0].translate(_DIGIT_AS_LETTER) + word[1:].translate(_DIGIT_AS_SMALL)  # "0ld" -> "Old"
+    return word.translate(_DIGIT_AS_SMALL if small else _DIGIT_AS_LETTER)
+_WORD = re.compile(r"[^\W\d_]{3,}")
+# opening hours printed in the letterhead: "SUN-THU: 1000HRS-2230HRS", "Mon-Fri 9:00 - 17:30", "8h30-19h"
+_OPENING_HOURS = re.compile(
+    r"\d{1,2}[:.h]?\d{2}\s*(?:hrs?|h|uhr|am|pm)?\s*[-\u2013~]\s*"
+    r"\d{1,2}(?:[:.h]?\d{2})?\s*(?:hrs?|h|uhr|am|pm)?(?![\w/])"
+    r"|(?<![\w])\d{3,4}\s*hrs(?![\w])", re.I)
+
+
+def repair_legal_form(name: str) -> str:
+    """Mend one misread character in the legal form closing a company name ("SON BHD", "5dn Bhd", "GMBII").
+
+    Legal forms are a closed vocabulary, so a closing word one edit away from one (with the other word of a
+    two-word form read exactly) is far likelier a misreading than a different word; the name itself is never
+    touched. Case follows the printed word."""
+    words = name.split(" ")
+    for form in v.LEGAL_FORMS_SPELLED:
+        parts = form.split(" ")
+        if len(words) <= len(parts):
+            continue
+        tail = words[-len(parts):]
+        folded = [w.upper().strip(".,") for w in tail]
+        edits = [min(_edits(a, b), 1 + _edits(_H_READ.sub("H", a), b) if _H_READ.search(a) else 2)
+                 for a, b in zip(folded, parts)]
+        if sum(edits) != 1 or max(edits) > 1 or any(len(p) < 3 and e for p, e in zip(parts, edits)):
+            continue
+        fixed = [w if e == 0 else _like(w, p) for w, p, e in zip(tail, parts, edits)]
+        return " ".join(words[: -len(parts)] + fixed)
+    return name
+
+
+# a capital H printed narrow is often read as two strokes: "BIID", "BILD", "GMBII"
+_H_READ = re.compile(r"II|IL|LI|I-I")
+
+
+def _like(printed: str, canonical: str) -> str:
+    """``canonical`` in the case of ``printed`` (upper, or capitalised), keeping its closing punctuation."""
+    core = printed.rstrip(".,")
+    letters = [c for c in core if c.isalpha()]
+    word = canonical if all(c.isupper() for c in letters) else canonical.capitalize()
+    return word + printed[len(core):]
+
+
+def _edits(a: str, b: str) -> int:
+    """Levenshtein distance, cut at 2 (only 0, 1 or "more" matter here)."""
+    if abs(len(a) - len(b)) > 1:
+        return 2
+    if a == b:
+        return 0
+    if len(a) == len(b):
+        return 1 if sum(x != y for x, y in zip(a, b)) == 1 else 2
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return 1 if any(long_[:i] + long_[i + 1:] == short for i in range(len(long_))) else 2
+
+
+def _legal_entity_below(row: Row, nxt: Row) -> bool:
+    """A trading name with the legal entity on the next line ("LEMON TREE RESTAURANT" / "JTJ FOODS SDN BHD")."""
+    if v.LEGAL_FORM.search(row.text) or not v.LEGAL_FORM.search(nxt.text):
+        return False
+    if v.ADDRESS_WORDS.search(nxt.text) or _PHONE.search(nxt.text) or label_spans(nxt, NOT_VENDOR):
+        return False
+    return 0.7 <= nxt.height / max(row.height, 1.0) <= 1.3
+
+
+def _continues(prev: Row, row: Row, body_height: float) -> bool:
+    """A company name printed over two lines: the row above ends the name the suffix row closes
+    ("LIAN CHI PU TIAN VEGETARIAN" / "RESTAURANT SDN BHD"), same print size, no digits."""
+    matches = list(v.COMPANY_SUFFIX.finditer(row.text))
+    if not matches or matches[-1].end() < len(_REGISTRATION.sub("", row.text).rstrip(" .,")) - 1:
+        return False
+    starts_with_suffix = matches[0].start() == 0
+    if re.search(r"\d", prev.text) or prev.text == prev.text.lower() or label_spans(prev, NOT_VENDOR):
+        return False
+    if v.ADDRESS_WORDS.search(prev.text):
+        return False
+    if len(_LETTERS.findall(prev.text)) < 3:
+        return False
+    return starts_with_suffix or (0.8 <= prev.height / max(row.height, 1.0) <= 1.25 and len(row.text.split()) <= 4)
+
+
+def vendor_address(page_rows: Sequence[Row], after_row: int) -> Field | None:
+    """The rows under the vendor's name up to the first phone, tax-number, date or title row (at most 4)."""
+    taken: list[Row] = []
+    for row in page_rows[after_row + 1: after_row + 6]:
+        text = row.text
+        if re.fullmatch(r"[\W\d\-]*\(?[\w-]*\d[\w-]*\)?[\W]*", text) and not taken and not v.POSTCODE.search(text):
+            continue  # a registration number under the name
+        if _PHONE.search(text) and not v.POSTCODE.search(text) or label_spans(row, NOT_VENDOR):
+            break
+        if dates_in(row.words):
+            break
+        taken.append(row)
+        if len(taken) == 4:
+            break
+    if not taken or not any(v.ADDRESS_WORDS.search(r.text) or v.POSTCODE.search(r.text) for r in taken):
+        return None
+    text = " ".join(r.text for r in taken)
+    box_rows = Row(-1, tuple(w for r in taken for w in r.words), taken[0].page)
+    confidence = 0.7 * min(w.conf for w in box_rows.words) / 100
+    return Field("vendor_address", " ".join(text.split()), text, taken[0].page, box_rows.box, round(confidence, 3))
