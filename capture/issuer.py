@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from rapidfuzz.distance import Levenshtein
+
 from . import vocabulary as v
 from .commerce import field
 from .layout import Row
@@ -134,10 +136,10 @@ def repair_legal_form(name: str) -> str:
         tail = words[-len(parts):]
         folded = [w.upper().strip(".,") for w in tail]
         edits = [min(_edits(a, b), 1 + _edits(_H_READ.sub("H", a), b) if _H_READ.search(a) else 2)
-                 for a, b in zip(folded, parts)]
-        if sum(edits) != 1 or max(edits) > 1 or any(len(p) < 3 and e for p, e in zip(parts, edits)):
+                 for a, b in zip(folded, parts, strict=True)]
+        if sum(edits) != 1 or max(edits) > 1 or any(len(p) < 3 and e for p, e in zip(parts, edits, strict=True)):
             continue
-        fixed = [w if e == 0 else _like(w, p) for w, p, e in zip(tail, parts, edits)]
+        fixed = [w if e == 0 else _like(w, p) for w, p, e in zip(tail, parts, edits, strict=True)]
         return " ".join(words[: -len(parts)] + fixed)
     return name
 
@@ -156,12 +158,7 @@ def _like(printed: str, canonical: str) -> str:
 
 def _edits(a: str, b: str) -> int:
     """Levenshtein distance, cut at 2 (only 0, 1 or "more" matter here)."""
-    if abs(len(a) - len(b)) > 1:
-        return 2
-    if a == b:
-        return 0
-    if len(a) == len(b):
-        return 1 if sum(x != y for x, y in zip(a, b)) == 1 else 2
+    return int(Levenshtein.distance(a, b, score_cutoff=1))
     short, long_ = (a, b) if len(a) < len(b) else (b, a)
     return 1 if any(long_[:i] + long_[i + 1:] == short for i in range(len(long_))) else 2
 
