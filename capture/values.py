@@ -8,9 +8,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from . import dates
+from .money import parse_number
 
 CURRENCIES = {"EUR": "EUR", "€": "EUR", "USD": "USD", "US$": "USD", "$": "USD", "GBP": "GBP", "£": "GBP"}
 _CUR = r"(?:EUR|USD|GBP|US\$|€|\$|£)"
@@ -38,27 +39,6 @@ IBAN_LENGTHS = {
     "NL": 18, "NO": 15, "PL": 28, "PT": 25, "RO": 24, "SE": 24, "SI": 19, "SK": 24, "SM": 27,
     "TR": 26, "UA": 29,
 }
-
-def parse_number(text: str) -> Decimal | None:
-    """A number written with either convention: ``1,234.56``, ``1.234,56``, ``1 234,56``, ``12,5``.
-
-    The last ``.`` or ``,`` followed by one or two digits at the end is the decimal mark; every
-    other separator groups thousands.
-    """
-    compact = text.replace("\u00a0", " ").replace("\u202f", " ").strip()
-    match = re.search(r"[.,](\d{1,2})$", compact)
-    if match:
-        whole, decimals = compact[: match.start()], match.group(1)
-    else:
-        whole, decimals = compact, ""
-    digits = re.sub(r"[.,'’ ]", "", whole)
-    if not re.fullmatch(r"-?\d+", digits):
-        return None
-    try:
-        return Decimal(f"{digits}.{decimals}" if decimals else digits)
-    except InvalidOperation:
-        return None
-
 
 def format_amount(value: Decimal, currency: str | None) -> str:
     text = f"{value:.2f}"
