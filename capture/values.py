@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 
 from . import dates
-from .money import parse_number
+from .money import parse_number as parse_number  # re-exported: fields reads numbers through values
 
 CURRENCIES = {"EUR": "EUR", "€": "EUR", "USD": "USD", "US$": "USD", "$": "USD", "GBP": "GBP", "£": "GBP"}
 _CUR = r"(?:EUR|USD|GBP|US\$|€|\$|£)"
