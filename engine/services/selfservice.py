@@ -7,7 +7,6 @@ only here, from a short list of customer-safe facts: never internal notes, staff
 """
 from __future__ import annotations
 
-import os
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.context import Context
+from engine.keys import kept_secret
 from engine.errors import Conflict, NotFound, ValidationFailed
 from engine.models import Case, CustomerFeedback, Interaction, SelfServiceLink
 from engine.services import customer_view, documents
@@ -40,22 +40,7 @@ class LinkNotValid(NotFound):
 def signing_key(ctx: Context) -> str:
     """``CASEWORKS_SECRET_KEY`` when set; otherwise a random key kept in the home folder (created once,
     atomically, so the web processes and the worker sign alike)."""
-    if ctx.settings.secret_key:
-        return ctx.settings.secret_key
-    home = Path(ctx.settings.home)
-    home.mkdir(parents=True, exist_ok=True)
-    path = home / KEY_FILE
-    if not path.exists():
-        tmp = home / f".{KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
-        with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
-            out.write(secrets.token_urlsafe(48))
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            pass
-        finally:
-            tmp.unlink()
-    return path.read_text().strip()
+    return kept_secret(ctx.settings.secret_key, Path(ctx.settings.home), KEY_FILE)
 
 
 def _serializer(ctx: Context) -> URLSafeSerializer:

@@ -9,7 +9,6 @@ carries the session's CSRF token (form field ``csrf_token`` or header ``X-CSRF-T
 from __future__ import annotations
 
 import hmac
-import os
 import secrets
 from functools import wraps
 from pathlib import Path
@@ -20,6 +19,7 @@ from flask import g, redirect, request, session, url_for
 from werkzeug.exceptions import BadRequest
 
 from engine.context import Context
+from engine.keys import kept_secret
 from webapp.api.common import ctx
 from engine.errors import AuthenticationRequired
 from engine.services import auth
@@ -38,23 +38,7 @@ class CsrfRejected(BadRequest):
 def secret_key(ctx: Context) -> str:
     """``CASEWORKS_SECRET_KEY`` when set; otherwise a random key kept in the home folder, so restarts (and the
     other ``serve`` processes) keep the same sessions. Created once, atomically: the first process wins."""
-    if ctx.settings.secret_key:
-        return ctx.settings.secret_key
-    home = Path(ctx.settings.home)
-    home.mkdir(parents=True, exist_ok=True)
-    path = home / SECRET_FILE
-    if not path.exists():
-        tmp = home / f".{SECRET_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as out:
-            out.write(secrets.token_urlsafe(48))
-        try:
-            os.link(tmp, path)  # fails if another process got there first: then use theirs
-        except FileExistsError:
-            pass
-        finally:
-            tmp.unlink()
-    return path.read_text().strip()
+    return kept_secret(ctx.settings.secret_key, Path(ctx.settings.home), SECRET_FILE)
 
 
 def csrf_token() -> str:
