@@ -236,7 +236,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("alembic", "spiff"):
+    for noisy in ("alembic", "spiff", "fontTools"):  # fontTools: a line per glyph table of every demo PDF
         logging.getLogger(noisy).setLevel(logging.WARNING)
     args = parser().parse_args(argv)
     handler: Callable[[Any], int] = args.func
