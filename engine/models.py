@@ -82,7 +82,7 @@ class Party(Base):
     email: Mapped[str | None] = mapped_column(String(320))
     phone: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime]
-    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("parties.id"))  # a person merged it (undoable)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("parties.id"), index=True)  # merged (undoable)
     identifiers: Mapped[list["PartyIdentifier"]] = relationship(back_populates="party")
 
 
