@@ -196,12 +196,18 @@ def print_credentials(result: dict[str, Any], out: TextIO | None = None) -> None
     by_type = ", ".join(f"{len(refs)} {case_type}" for case_type, refs in result["by_type"].items())
     by_status = ", ".join(f"{n} {status}" for status, n in sorted(result["by_status"].items()))
     print(f"Demo loaded: {len(result['cases'])} cases ({by_type}): {by_status}.", file=out)
+    print_users(result, out, "Users (the passwords and tokens are shown only now):",
+                "API tokens (header 'Authorization: Bearer <token>'):")
+
+
+def print_users(result: dict[str, Any], out: TextIO, users_heading: str, tokens_heading: str) -> None:
+    """The demo users with their role, password and team, then their API tokens, in aligned columns."""
     width = max((len(user["username"]) for user in result["users"]), default=0)
-    print("Users (the passwords and tokens are shown only now):", file=out)
+    print(users_heading, file=out)
     for user in result["users"]:
         team = f"  team {user['team']}" if user["team"] else ""
         print(f"  {user['username']:<{width}} role {user['role']:<12} password {user['password']}{team}", file=out)
-    print("API tokens (header 'Authorization: Bearer <token>'):", file=out)
+    print(tokens_heading, file=out)
     for username, token in result["tokens"].items():
         print(f"  {username:<{width}} {token}", file=out)
 

@@ -8,7 +8,7 @@ from typing import Any, TextIO
 from sqlalchemy import select, update
 
 from engine.context import Context
-from engine.demo import PROCESS_DEMOS, _already_loaded, _new_password
+from engine.demo import PROCESS_DEMOS, _already_loaded, _new_password, print_users
 from engine.demo_playback import set_up_people
 from engine.errors import CaseworksError
 from engine.models import ApiToken, User
@@ -35,15 +35,8 @@ def reset_credentials(ctx: Context) -> dict[str, Any]:
 
 
 def print_reset(result: dict[str, Any], out: TextIO | None = None) -> None:
-    out = out or sys.stdout
-    width = max((len(u["username"]) for u in result["users"]), default=0)
-    print("New demo passwords (the old ones no longer work):", file=out)
-    for user in result["users"]:
-        team = f"  team {user['team']}" if user["team"] else ""
-        print(f"  {user['username']:<{width}} role {user['role']:<12} password {user['password']}{team}", file=out)
-    print("New API tokens (header 'Authorization: Bearer <token>'; the old demo tokens are revoked):", file=out)
-    for username, token in result["tokens"].items():
-        print(f"  {username:<{width}} {token}", file=out)
+    print_users(result, out or sys.stdout, "New demo passwords (the old ones no longer work):",
+                "New API tokens (header 'Authorization: Bearer <token>'; the old demo tokens are revoked):")
 
 
 def first_steps(ctx: Context, base_url: str) -> str:
