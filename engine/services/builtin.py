@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from engine.context import Context
 from engine.errors import ValidationFailed
 from engine.models import Case, Document, WorkItem
-from engine.services import auth, duplicates, intake, intake_items
+from engine.services import auth, duplicates, intake, intake_items, mail_in
 
 # Who works built-in items unless an installation says otherwise (``caseworks db upgrade`` and the demo).
 DEFAULT_TEAMS = {"Document intake": [intake.INTAKE_QUEUE, duplicates.QUEUE]}
@@ -23,6 +23,8 @@ def ensure_default_teams(ctx: Context) -> None:
 def form(session: Session, item: WorkItem) -> dict[str, Any] | None:
     if item.kind == duplicates.KIND:
         return duplicates.form(session, item)
+    if item.kind in mail_in.FORMS:
+        return mail_in.FORMS[item.kind]
     form = intake.FORMS.get(item.kind)
     flag = (item.data or {}).get("flag") if item.kind == intake.REVIEW else None
     if form is not None and isinstance(flag, dict) and flag.get("message"):  # the evidence, where it is decided
@@ -44,6 +46,9 @@ def complete(ctx: Context, session: Session, item: WorkItem, data: dict[str, Any
     now = ctx.clock.now()
     if item.kind == duplicates.KIND:
         duplicates.complete(session, item, data, actor, now)
+        return
+    if item.kind == mail_in.ROUTE_EMAIL:
+        mail_in.complete_route(ctx, session, item, data, actor)
         return
     doc = session.get(Document, item.document_id) if item.document_id is not None else None
     if doc is None:

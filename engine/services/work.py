@@ -18,7 +18,7 @@ from engine.errors import (
     WorkItemNotFound,
 )
 from engine.models import Case, User, WorkItem, WorkItemState
-from engine.services import builtin, mail_in, work_pages
+from engine.services import builtin, work_pages
 from engine.services.auth import Principal
 from engine.services.cases import iso, username, validate_form
 from engine.services.instances import OPEN_STATES, Loaded, add_event, load_instance, run_and_apply
@@ -135,8 +135,6 @@ def _form(ctx: Context, session: Session, item: WorkItem, case: Case | None,
           loaded: Loaded | None = None) -> dict[str, Any] | None:
     """A BPMN task's form comes from its process version; intake, e-mail routing, duplicate and flag items have
     built-in forms."""
-    if item.kind in mail_in.FORMS:
-        return mail_in.FORMS[item.kind]
     if item.kind != "task" or case is None:
         return builtin.form(session, item)
     return (loaded or load_instance(ctx, session, case)).definition.form(item.name, item.form_file)
@@ -248,9 +246,7 @@ def _complete_once(ctx: Context, item_id: int, data: dict[str, Any], who: Princi
             raise _explain_conflict(session, item_id, who)
         add_event(session, item.case_id, "work_item_completed", who.username,
                   {"work_item": item_id, "task": item.name, "title": item.title, "data": data}, now)
-        if item.kind == mail_in.ROUTE_EMAIL:
-            mail_in.complete_route(ctx, session, item, data, who.username)
-        elif item.kind != "task":
+        if item.kind != "task":
             builtin.complete(ctx, session, item, data, who.username)
         else:
             assert loaded is not None
