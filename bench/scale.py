@@ -36,7 +36,7 @@ from bench import scalegen, scalemeasure  # noqa: E402
 from bench.scalegen_sqlite import generate_sqlite  # noqa: E402
 from engine.bootstrap import build  # noqa: E402
 from engine.db import connect, upgrade  # noqa: E402
-from engine.demo import load_demo  # noqa: E402
+from webapp.demo import load_demo  # noqa: E402
 from engine.passwords import hash_password  # noqa: E402
 from engine.settings import Settings  # noqa: E402
 

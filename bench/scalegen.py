@@ -1,6 +1,6 @@
 """Fill a PostgreSQL database with N cases shaped exactly like the product writes them, set-based and fast.
 
-How: the demo (``engine.demo``) plays every story of the three processes through the real service layer, so its
+How: the demo (``webapp.demo``) plays every story of the three processes through the real service layer, so its
 cases, process instances, work items, events and search entries are what Caseworks writes, in every state. Each
 of the N new cases is a copy of one of those templates (chosen by a weighted slot table: mostly closed, a third
 open, some waiting), with its own customer, reference, times shifted to its own start, open items due from two

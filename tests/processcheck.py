@@ -45,9 +45,9 @@ def engine_for(home: Path, *folders: Path) -> Iterator[Context]:
 
 @cache
 def combined_demo() -> tuple[Context, dict[str, Any]]:
-    """An engine with all three processes and the whole demo (``engine.demo.load_demo``) loaded: played once
+    """An engine with all three processes and the whole demo (``webapp.demo.load_demo``) loaded: played once
     per test session (it takes seconds), for the demo tests of every process to read, never to change."""
-    from engine.demo import load_demo  # noqa: PLC0415  (only the demo tests need it)
+    from webapp.demo import load_demo  # noqa: PLC0415  (only the demo tests need it)
 
     home = Path(tempfile.mkdtemp(prefix="caseworks-demo-"))
     context = build(Settings(home=home / "home"), clock=ManualClock(),

@@ -17,8 +17,8 @@ from engine.scenarios import run_scenario_paths
 from engine.services.deployments import DeploymentRefused, deploy_files, deploy_package
 from engine.context import Context
 from engine.db import connect, upgrade
-from engine.demo import load_demo, print_credentials
-from engine.demo_credentials import print_reset, reset_credentials
+from webapp.demo import load_demo, print_credentials
+from webapp.demo.credentials import print_reset, reset_credentials
 from engine.errors import CaseworksError
 from engine.services import mail_sources
 from engine.services.auth import create_token, deactivate_user, ensure_user, set_password

@@ -24,7 +24,7 @@ from gunicorn.app.base import BaseApplication
 
 from engine.bootstrap import build
 from engine.context import Context
-from engine.demo_credentials import first_steps
+from webapp.demo.credentials import first_steps
 from engine.services.scheduler import BackgroundWorker
 from engine.settings import Settings
 from webapp import create_app

@@ -8,7 +8,7 @@ from typing import Any, Iterator
 import pytest
 
 from engine.context import Context
-from engine.demo_loans import STORIES, load_loan_demo
+from webapp.demo.loans import STORIES, load_loan_demo
 from engine.errors import CaseworksError
 from engine.services import cases, work
 from tests.processcheck import LOAN_DIR, PROJECT_ROOT, case_states, combined_demo, engine_for

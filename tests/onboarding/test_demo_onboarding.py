@@ -10,7 +10,7 @@ import pytest
 
 from engine.clock import ManualClock
 from engine.context import Context
-from engine.demo_onboarding import ONBOARDING_USERS, STORIES, load_onboarding_demo
+from webapp.demo.onboarding import ONBOARDING_USERS, STORIES, load_onboarding_demo
 from engine.handlers.onboarding import iban_is_valid
 from engine.services import auth, cases, work
 from tests.processcheck import case_states, combined_demo

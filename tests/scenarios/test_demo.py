@@ -10,11 +10,11 @@ from typing import Any, Iterator
 import pytest
 
 from engine.context import Context
-from engine.demo import DEMO_USERS, STORIES, load_demo, print_credentials
-from engine.demo_loans import LOAN_DEMO_USERS
-from engine.demo_loans import STORIES as LOAN_STORIES
-from engine.demo_onboarding import ONBOARDING_USERS
-from engine.demo_onboarding import STORIES as ONBOARDING_STORIES
+from webapp.demo import DEMO_USERS, STORIES, load_demo, print_credentials
+from webapp.demo.loans import LOAN_DEMO_USERS
+from webapp.demo.loans import STORIES as LOAN_STORIES
+from webapp.demo.onboarding import ONBOARDING_USERS
+from webapp.demo.onboarding import STORIES as ONBOARDING_STORIES
 from engine.services import auth, cases, work
 from tests.processcheck import CLAIM_DIR, case_states, combined_demo, engine_for
 

@@ -8,8 +8,8 @@ from typing import Any, TextIO
 from sqlalchemy import select, update
 
 from engine.context import Context
-from engine.demo import PROCESS_DEMOS, _already_loaded, _new_password, print_users
-from engine.demo_playback import set_up_people
+from webapp.demo import PROCESS_DEMOS, _already_loaded, _new_password, print_users
+from webapp.demo.playback import set_up_people
 from engine.errors import CaseworksError
 from engine.models import ApiToken, User
 from engine.services import auth

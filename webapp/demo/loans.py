@@ -1,9 +1,9 @@
 """Demo loan applications in every state (documents awaited, underwriting, committee, offer, disbursed,
-declined, expired), played out over the last weeks on a demo clock like the claim demo in ``engine.demo``
+declined, expired), played out over the last weeks on a demo clock like the claim demo in ``webapp.demo``
 (which loads this one with it).
 
 Each story opens its application in the past and its people act on the days they would have; timers fire
-in between as the scheduler would have fired them, then the clock catches up with now (``engine.demo_playback``).
+in between as the scheduler would have fired them, then the clock catches up with now (``webapp.demo.playback``).
 Run it before the background worker starts, so the worker does not fire the demo's timers with the real clock
 mid-story.
 """
@@ -14,7 +14,7 @@ from typing import Any
 
 from engine.clock import Clock
 from engine.context import Context
-from engine.demo_playback import DemoUser, ProcessDemo, Step, at, do_task, open_case, play, send_message, set_up_people
+from webapp.demo.playback import DemoUser, ProcessDemo, Step, at, do_task, open_case, play, send_message, set_up_people
 from engine.errors import CaseworksError
 
 CASE_TYPE = "loan"
@@ -100,7 +100,7 @@ LOAN_DEMO = ProcessDemo(CASE_TYPE, LOAN_DEMO_USERS, LOAN_TEAM_QUEUES, STORIES, _
 def load_loan_demo(ctx: Context, clock: Clock | None = None) -> list[str]:
     """Create the demo loan applications (and the two back-office users they need, without passwords);
     returns their references. ``clock`` says what "now" is (default: the context's clock).
-    ``engine.demo.load_demo`` plays the same stories together with the other demos."""
+    ``webapp.demo.load_demo`` plays the same stories together with the other demos."""
     if CASE_TYPE not in ctx.processes.case_types():
         raise CaseworksError("the loan demo needs the loan process: keep processes/loan/ in the processes folder")
     set_up_people(ctx, [LOAN_DEMO])

@@ -1,8 +1,8 @@
 """Demo data: a user for every role and cases of every process in every state, to try Caseworks out.
 
 ``load_demo`` loads the insurance claims below and, when their processes are loaded, the onboarding
-applications of ``engine.demo_onboarding`` and the loan applications of ``engine.demo_loans``. All of them
-are played out over the last weeks on one demo clock (``engine.demo_playback``): each story opens its case in
+applications of ``webapp.demo.onboarding`` and the loan applications of ``webapp.demo.loans``. All of them
+are played out over the last weeks on one demo clock (``webapp.demo.playback``): each story opens its case in
 the past and its people act on the days they would have (timers fire in between, as the scheduler would have
 fired them), then the clock catches up with now. Run it before the background worker starts, so the worker
 does not fire the demo's timers with the real clock in the middle of a story.
@@ -21,11 +21,11 @@ from sqlalchemy import select
 
 from engine.clock import Clock
 from engine.context import Context
-from engine.demo_documents import add_inbox_letter, add_possible_duplicate, attach_case_documents
-from engine.demo_loans import LOAN_DEMO
-from engine.demo_onboarding import ONBOARDING_DEMO
-from engine.demo_playback import DemoUser, ProcessDemo, Step, at, do_task, log_call, open_case, play, send_message
-from engine.demo_playback import set_up_people
+from webapp.demo.documents import add_inbox_letter, add_possible_duplicate, attach_case_documents
+from webapp.demo.loans import LOAN_DEMO
+from webapp.demo.onboarding import ONBOARDING_DEMO
+from webapp.demo.playback import DemoUser, ProcessDemo, Step, at, do_task, log_call, open_case, play, send_message
+from webapp.demo.playback import set_up_people
 from engine.errors import CaseworksError
 from engine.models import Case, User
 from engine.services import auth

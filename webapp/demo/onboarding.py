@@ -1,9 +1,8 @@
 """Demo data for customer onboarding: a dozen applications in every state, played out on a demo clock.
 
-As in the claim demo (``engine.demo``, which loads this one with it), each story opens its application in the
+As in the claim demo (``webapp.demo``, which loads this one with it), each story opens its application in the
 past and its people act on the days they would have, timers firing in between as the scheduler would have
-fired them; then the clock catches up with now (``engine.demo_playback``). This module does not import
-``engine.demo``, so the two can be imported in either order.
+fired them; then the clock catches up with now (``webapp.demo.playback``).
 """
 from __future__ import annotations
 
@@ -14,8 +13,8 @@ from sqlalchemy import select
 
 from engine.clock import Clock
 from engine.context import Context
-from engine.demo_playback import DemoUser, ProcessDemo, Step, at, do_task, log_call, open_case, play, send_message
-from engine.demo_playback import set_up_people
+from webapp.demo.playback import DemoUser, ProcessDemo, Step, at, do_task, log_call, open_case, play, send_message
+from webapp.demo.playback import set_up_people
 from engine.models import Case
 
 CASE_TYPE = "onboarding"
@@ -106,7 +105,7 @@ def load_onboarding_demo(ctx: Context, clock: Clock | None = None) -> list[str]:
     ``clock`` says what "now" is for the demo (default: the context's clock). Does nothing (returns []) when
     the onboarding process is not loaded or onboarding cases already exist, so it is safe to run twice.
     Creates the users ``compliance`` and ``operations`` (without passwords) when they do not exist yet.
-    ``engine.demo.load_demo`` plays the same stories together with the other demos.
+    ``webapp.demo.load_demo`` plays the same stories together with the other demos.
     """
     if CASE_TYPE not in ctx.processes.case_types() or _already_loaded(ctx):
         return []
