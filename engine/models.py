@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -16,12 +16,14 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Table,
     Text,
     TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, QueryableAttribute, mapped_column, relationship
+from sqlalchemy.sql import ColumnElement
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -49,6 +51,9 @@ JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSONType, list[Any]: JSONType}
+    # Every model here is mapped to one Table (no joins, no selectables): saying so lets the bulk paths use
+    # ``Model.__table__.insert()`` and ``.update()`` typed, where SQLAlchemy types it as any FromClause.
+    __table__: ClassVar[Table]
 
 
 class CaseStatus(str, enum.Enum):
@@ -213,8 +218,9 @@ def _open_item_indexes() -> None:
     them): the leading column is the view's filter (queue, assignee, or none), the rest its sort order, so a
     page is an index range that stops at the page size."""
     open_only = WorkItem.state.in_(OPEN_ITEM_STATES)
-    sorts = {"due": (WorkItem.due_at, WorkItem.priority.desc(), WorkItem.id),
-             "priority": (WorkItem.priority.desc(), WorkItem.due_at, WorkItem.id)}
+    sorts: dict[str, tuple[ColumnElement[Any] | QueryableAttribute[Any], ...]] = {
+        "due": (WorkItem.due_at, WorkItem.priority.desc(), WorkItem.id),
+        "priority": (WorkItem.priority.desc(), WorkItem.due_at, WorkItem.id)}
     for name, lead in (("queue", (WorkItem.queue,)), ("assignee", (WorkItem.assignee_id,)), ("all", ())):
         for sort, tail in sorts.items():
             Index(f"ix_work_items_open_{name}_{sort}", *lead, *tail, postgresql_where=open_only,

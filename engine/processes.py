@@ -135,7 +135,7 @@ class ProcessRegistry:
                                .where(ProcessVersion.deployed_seq.is_not(None))).all()
         latest: dict[str, tuple[int, int]] = {}
         for version_id, key, seq in rows:
-            if key not in latest or seq > latest[key][1]:
+            if seq is not None and (key not in latest or seq > latest[key][1]):  # (the query leaves out None)
                 latest[key] = (version_id, seq)
         current: dict[str, ProcessDefinition] = {}
         broken = {k: b for k, b in self._broken.items() if k not in latest or latest[k][1] <= b.since}
@@ -231,4 +231,5 @@ def _next_seq(session: Session) -> int:
 
 
 def _manifest(files: dict[str, bytes]) -> dict[str, Any]:
-    return json.loads(files["process.json"])
+    manifest: dict[str, Any] = json.loads(files["process.json"])
+    return manifest

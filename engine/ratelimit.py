@@ -20,7 +20,7 @@ from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from engine.db import Database
+from engine.db import Database, changed_rows
 from engine.errors import TooManyAttempts
 from engine.models import RateLimitHit
 from engine.settings import Settings
@@ -74,7 +74,7 @@ class DatabaseStorage(Storage, MovingWindowSupport):
 
     def reset(self) -> int | None:
         with self.db.write_lock or nullcontext(), self.db.write_sessions() as session, session.begin():
-            return int(session.execute(delete(RateLimitHit)).rowcount)  # type: ignore[attr-defined]
+            return changed_rows(session.execute(delete(RateLimitHit)))
 
     def check(self) -> bool:
         with self.db.read_sessions() as session:

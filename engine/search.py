@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from sqlalchemy import text
+from sqlalchemy import Row, text
 from sqlalchemy.orm import Session
 
 WORD = re.compile(r"\w+", re.UNICODE)
@@ -83,6 +83,7 @@ def search(session: Session, query: str, limit: int = 20, kinds: tuple[str, ...]
         return []
     conn = session.connection()
     wanted = limit * 3 if kinds else limit
+    rows: Iterable[Row[Any]]
     if conn.dialect.name == "postgresql":
         tsquery = _tsquery(terms, "A" if titles_only else "")
         statement = _PG_TITLES if titles_only else _PG_SEARCH

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Mapping
+from typing import Any, Mapping, TypedDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,7 +39,6 @@ class Settings:
     s3_region: str = ""
     node_modules: Path | None = None  # the front-end libraries; None: the repository's node_modules
     default_phone_region: str = "GB"  # ISO country whose national phone numbers need no +code (07700 900104)
-    extra: Mapping[str, str] = field(default_factory=dict)
     # channels: where customers' links point, the mailbox read by `caseworks mail fetch`, the SMTP server
     public_url: str = "http://127.0.0.1:8000"  # CASEWORKS_PUBLIC_URL: the address customers open links at
     self_service_days: int = 60
@@ -72,8 +71,8 @@ class Settings:
     def blob_dir(self) -> Path:
         return self.home / "blobs"
 
-    def with_(self, **changes: object) -> "Settings":
-        return replace(self, **changes)  # type: ignore[arg-type]
+    def with_(self, **changes: Any) -> "Settings":
+        return replace(self, **changes)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -107,7 +106,6 @@ class Settings:
             s3_region=env.get("CASEWORKS_S3_REGION", ""),
             node_modules=Path(env["CASEWORKS_NODE_MODULES"]) if env.get("CASEWORKS_NODE_MODULES") else None,
             default_phone_region=env.get("CASEWORKS_PHONE_REGION", "GB").upper(),
-            extra={k: v for k, v in env.items() if k.startswith("CASEWORKS_")},
             **_channel_settings(env),
         )
 
@@ -116,25 +114,65 @@ def _flag(value: str) -> bool:
     return value.strip().lower() in ("1", "true", "yes", "on")
 
 
-def _channel_settings(env: Mapping[str, str]) -> dict[str, object]:
-    """``CASEWORKS_PUBLIC_URL``, ``CASEWORKS_IMAP_*``, ``CASEWORKS_SMTP_*`` and ``CASEWORKS_MAIL_FROM``."""
-    got = {
-        "public_url": env.get("CASEWORKS_PUBLIC_URL"),
-        "self_service_days": env.get("CASEWORKS_SELF_SERVICE_DAYS"),
-        "imap_host": env.get("CASEWORKS_IMAP_HOST"), "imap_port": env.get("CASEWORKS_IMAP_PORT"),
-        "imap_user": env.get("CASEWORKS_IMAP_USER"), "imap_password": env.get("CASEWORKS_IMAP_PASSWORD"),
-        "imap_ssl": env.get("CASEWORKS_IMAP_SSL"), "imap_folder": env.get("CASEWORKS_IMAP_FOLDER"),
-        "imap_processed_folder": env.get("CASEWORKS_IMAP_PROCESSED_FOLDER"),
-        "imap_interval": env.get("CASEWORKS_IMAP_INTERVAL"),
-        "smtp_host": env.get("CASEWORKS_SMTP_HOST"), "smtp_port": env.get("CASEWORKS_SMTP_PORT"),
-        "smtp_user": env.get("CASEWORKS_SMTP_USER"), "smtp_password": env.get("CASEWORKS_SMTP_PASSWORD"),
-        "smtp_security": env.get("CASEWORKS_SMTP_SECURITY"), "mail_from": env.get("CASEWORKS_MAIL_FROM"),
-    }
-    types = {name: type(getattr(Settings, name)) for name in got}
-    out: dict[str, object] = {}
-    for name, raw in got.items():
-        if raw is None:
-            continue
-        kind = types[name]
-        out[name] = _flag(raw) if kind is bool else kind(raw.rstrip("/") if name == "public_url" else raw)
+class _ChannelSettings(TypedDict, total=False):
+    public_url: str
+    self_service_days: int
+    imap_host: str
+    imap_port: int
+    imap_user: str
+    imap_password: str
+    imap_ssl: bool
+    imap_folder: str
+    imap_processed_folder: str
+    imap_interval: float
+    smtp_host: str
+    smtp_port: int
+    smtp_user: str
+    smtp_password: str
+    smtp_security: str
+    mail_from: str
+
+
+def _channel_settings(env: Mapping[str, str]) -> _ChannelSettings:
+    """``CASEWORKS_PUBLIC_URL``, ``CASEWORKS_IMAP_*``, ``CASEWORKS_SMTP_*`` and ``CASEWORKS_MAIL_FROM``: only the
+    ones set, so the others keep the defaults declared on ``Settings``."""
+    def has(name: str) -> bool:
+        return f"CASEWORKS_{name}" in env
+
+    def get(name: str) -> str:
+        return env[f"CASEWORKS_{name}"]
+
+    out: _ChannelSettings = {}
+    if has("PUBLIC_URL"):
+        out["public_url"] = get("PUBLIC_URL").rstrip("/")
+    if has("SELF_SERVICE_DAYS"):
+        out["self_service_days"] = int(get("SELF_SERVICE_DAYS"))
+    if has("IMAP_HOST"):
+        out["imap_host"] = get("IMAP_HOST")
+    if has("IMAP_PORT"):
+        out["imap_port"] = int(get("IMAP_PORT"))
+    if has("IMAP_USER"):
+        out["imap_user"] = get("IMAP_USER")
+    if has("IMAP_PASSWORD"):
+        out["imap_password"] = get("IMAP_PASSWORD")
+    if has("IMAP_SSL"):
+        out["imap_ssl"] = _flag(get("IMAP_SSL"))
+    if has("IMAP_FOLDER"):
+        out["imap_folder"] = get("IMAP_FOLDER")
+    if has("IMAP_PROCESSED_FOLDER"):
+        out["imap_processed_folder"] = get("IMAP_PROCESSED_FOLDER")
+    if has("IMAP_INTERVAL"):
+        out["imap_interval"] = float(get("IMAP_INTERVAL"))
+    if has("SMTP_HOST"):
+        out["smtp_host"] = get("SMTP_HOST")
+    if has("SMTP_PORT"):
+        out["smtp_port"] = int(get("SMTP_PORT"))
+    if has("SMTP_USER"):
+        out["smtp_user"] = get("SMTP_USER")
+    if has("SMTP_PASSWORD"):
+        out["smtp_password"] = get("SMTP_PASSWORD")
+    if has("SMTP_SECURITY"):
+        out["smtp_security"] = get("SMTP_SECURITY")
+    if has("MAIL_FROM"):
+        out["mail_from"] = get("MAIL_FROM")
     return out

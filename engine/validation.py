@@ -56,7 +56,7 @@ def plain_message(validator: Any, expected: Any, schema: Any, path: str) -> str:
                                              .capitalize())
     if validator == "type":
         kinds = expected if isinstance(expected, list) else [expected]
-        return f"{title} must be {' or '.join(_TYPES.get(k, k) for k in kinds)}"
+        return f"{title} must be {' or '.join(_TYPES.get(str(k), str(k)) for k in kinds)}"
     if validator == "pattern":
         example = _EXAMPLE.search(str(schema.get("description") or ""))
         return f"{title} must look like {example.group(1)}" if example else f"{title} is not in the expected format"
@@ -87,5 +87,5 @@ def check_schema(schema: dict[str, Any]) -> str | None:
     try:
         Draft202012Validator.check_schema(schema)
     except SchemaError as err:
-        return err.message
+        return str(err.message)
     return None

@@ -65,7 +65,8 @@ class ProcessDefinition:
         for candidate in form_candidates(task_name, form_file):
             raw = self.files.get(candidate)
             if raw is not None:
-                return json.loads(raw)
+                schema: dict[str, Any] = json.loads(raw)
+                return schema
         return None
 
     @property
@@ -169,9 +170,10 @@ def _line_of(xml: Any, element_id: str) -> int:
 def _problem(err: ValidationException, where: str, definition: ProcessDefinition) -> tuple[str, int, str]:
     filename = err.file_name or where
     line = err.line_number
-    if not line and getattr(err, "id", ""):
+    element_id = str(getattr(err, "id", None) or "")  # set when the library knows which element is wrong
+    if not line and element_id:
         for name, raw in definition.bpmn_files().items():
-            found = _line_of(etree.fromstring(raw), err.id)
+            found = _line_of(etree.fromstring(raw), element_id)
             if found:
                 filename, line = f"{where}/{name}", found
                 break

@@ -43,7 +43,7 @@ def pending_events(workflow: BpmnWorkflow) -> list[Any]:
     Why: ``waiting_events()`` reports an event-based gateway as a single ``MultipleEventDefinition`` with
     no name and no due time, which hid its messages (``send_message`` refused them) and its timer (never
     scheduled). The gateway task holds the state of each event, so ask each part for its details."""
-    pending = workflow.waiting_events()
+    pending: list[Any] = workflow.waiting_events()
     if not workflow.completed:
         pending = pending + _event_subprocess_triggers(workflow)
     if not any(e.event_type == "MultipleEventDefinition" for e in pending):

@@ -281,8 +281,7 @@ def _waiting_messages(pending: list[Any]) -> list[str]:
 
 
 def _next_timer(pending: list[Any]) -> datetime | None:
-    dues = [due_time(e.value) for e in pending if "Timer" in e.event_type]
-    dues = [d for d in dues if d is not None]
+    dues = [due for due in (due_time(e.value) for e in pending if "Timer" in e.event_type) if due is not None]
     return min(dues) if dues else None
 
 
@@ -367,7 +366,8 @@ def _public(data: Mapping[str, Any]) -> dict[str, Any]:
 
 def _copy(data: Mapping[str, Any]) -> dict[str, Any]:
     """A deep, JSON-only copy: 3.2 merges task data with shallow copies, so never share nested objects."""
-    return _jsonable(dict(data))
+    copied: dict[str, Any] = _jsonable(dict(data))
+    return copied
 
 
 def _jsonable(value: Any) -> Any:

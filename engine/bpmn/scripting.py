@@ -126,7 +126,7 @@ class ServiceRegistry:
         return sorted(self._handlers)
 
 
-class CaseScriptEngine(PythonScriptEngine):
+class CaseScriptEngine(PythonScriptEngine):  # type: ignore[misc]  # SpiffWorkflow is untyped
     """One per engine run: carries the clock, the case context and the events service handlers emit."""
 
     def __init__(self, clock: Clock, services: ServiceRegistry, case: Mapping[str, Any] | None = None) -> None:

@@ -65,4 +65,5 @@ def _strftime(value: date, spec: str) -> str:
 def parse_duration(text: str) -> timedelta:
     """An ISO 8601 duration ('P2D', 'PT4H') as a timedelta (months count as their calendar length)."""
     parsed = TimerEventDefinition.parse_iso_duration(text.strip())
-    return TimerEventDefinition.get_timedelta_from_start(parsed)
+    duration: timedelta = TimerEventDefinition.get_timedelta_from_start(parsed)
+    return duration

@@ -24,7 +24,7 @@ def _now(my_task: Any) -> datetime:
     return clock.now() if clock is not None else datetime.now(timezone.utc)
 
 
-class ClockedTimeDateTimerEventDefinition(TimeDateEventDefinition):
+class ClockedTimeDateTimerEventDefinition(TimeDateEventDefinition):  # type: ignore[misc]  # SpiffWorkflow is untyped
     def has_fired(self, my_task: Any) -> bool:
         event_value = my_task._get_internal_data("event_value")
         if event_value is None:
@@ -37,7 +37,7 @@ class ClockedTimeDateTimerEventDefinition(TimeDateEventDefinition):
         return bool(my_task._get_internal_data("event_fired", False))
 
 
-class ClockedDurationTimerEventDefinition(DurationTimerEventDefinition):
+class ClockedDurationTimerEventDefinition(DurationTimerEventDefinition):  # type: ignore[misc]  # SpiffWorkflow is untyped
     def has_fired(self, my_task: Any) -> bool:
         event_value = my_task._get_internal_data("event_value")
         now = _now(my_task)
@@ -55,7 +55,7 @@ class ClockedDurationTimerEventDefinition(DurationTimerEventDefinition):
         return bool(my_task._get_internal_data("event_fired", False))
 
 
-class ClockedCycleTimerEventDefinition(CycleTimerEventDefinition):
+class ClockedCycleTimerEventDefinition(CycleTimerEventDefinition):  # type: ignore[misc]  # SpiffWorkflow is untyped
     def cycle_complete(self, my_task: Any) -> bool:
         now = _now(my_task)
         event_value = my_task._get_internal_data("event_value")
@@ -84,7 +84,8 @@ def _parse_cycle(expression: str, now: datetime) -> tuple[int, datetime, timedel
         parsed = TimerEventDefinition.parse_iso_duration(components[1])
         duration = TimerEventDefinition.get_timedelta_from_start(parsed, now)
         return cycles, now + duration, duration
-    return TimerEventDefinition.parse_iso_recurring_interval(expression)
+    cycles, start, duration = TimerEventDefinition.parse_iso_recurring_interval(expression)
+    return int(cycles), start, duration
 
 
 CLOCKED_TIMERS = {
@@ -121,8 +122,7 @@ def due_time(event_value: Any) -> datetime | None:
     if not isinstance(event_value, str):
         return None
     try:
-        return TimerEventDefinition.get_datetime(event_value)
+        due: datetime = TimerEventDefinition.get_datetime(event_value)
     except ValueError:
         return None
-
-
+    return due

@@ -21,9 +21,9 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from engine.bpmn.loader import (DefinitionError, ProcessDefinition, content_hash,
                                 form_candidates, parse_definition)
-from engine.bpmn.scripting import ServiceRegistry, UnsafeScript, check_script
+from engine.bpmn.scripting import OFFERED_NAMES, ServiceRegistry, UnsafeScript, check_script
 from engine.bpmn.sources import check_ids, read_sources, referenced_files
-from engine.bpmn.checks import (OFFERED_NAMES, check_dmn_cells, check_element_kinds, check_id_references,
+from engine.bpmn.checks import (check_dmn_cells, check_element_kinds, check_id_references,
                                        unavailable_calls)
 from engine.bpmn.templates import fields, malformed, parse_duration, render
 from engine.handlers import default_services

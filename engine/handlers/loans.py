@@ -14,7 +14,7 @@ from engine.handlers.claims import instruction_id
 
 
 def _positive(call: ServiceCall, name: str) -> float:
-    value = call.params.get(name)
+    value: Any = call.params.get(name)  # whatever the process passed: checked below
     try:
         number = float(value)
     except (TypeError, ValueError):
@@ -25,7 +25,7 @@ def _positive(call: ServiceCall, name: str) -> float:
 
 
 def _months(call: ServiceCall) -> int:
-    value = call.params.get("term_months")
+    value: Any = call.params.get("term_months")
     try:
         months = float(value)
     except (TypeError, ValueError):

@@ -359,8 +359,8 @@ def search_all(ctx: Context, query: str, limit: int = 20) -> list[dict[str, Any]
         hits = search.search(session, query, limit)
         ids = {h.case_id for h in hits if h.case_id is not None}
         refs = dict(session.execute(select(Case.id, Case.reference).where(Case.id.in_(ids))).all()) if ids else {}
-    return [{"kind": h.kind, "ref": h.ref, "case_reference": refs.get(h.case_id), "title": h.title,
-             "snippet": h.snippet, "score": round(-h.rank, 4)} for h in hits]
+    return [{"kind": h.kind, "ref": h.ref, "case_reference": refs.get(h.case_id) if h.case_id is not None else None,
+             "title": h.title, "snippet": h.snippet, "score": round(-h.rank, 4)} for h in hits]
 
 
 def validate_form(schema: dict[str, Any] | None, data: dict[str, Any]) -> None:

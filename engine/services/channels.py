@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import time
+import weakref
 
 from engine.context import Context
 from engine.services import mail_sources, notify, outbox, webhooks
@@ -26,6 +27,8 @@ def tick(ctx: Context) -> int:
     return done
 
 
+# The mailbox schedule of each live context, by identity (a Context is not hashable). An entry leaves with its
+# context: otherwise the next context built at the same address would inherit its interval and last fetch time.
 _fetch_schedules: dict[int, "Schedule"] = {}
 
 
@@ -33,7 +36,10 @@ def fetch_mail(ctx: Context) -> int:
     """Read the mailbox every ``CASEWORKS_IMAP_INTERVAL`` seconds (when one is configured)."""
     if not ctx.settings.imap_host:
         return 0
-    schedule = _fetch_schedules.setdefault(id(ctx), Schedule(ctx.settings.imap_interval))
+    schedule = _fetch_schedules.get(id(ctx))
+    if schedule is None:
+        schedule = _fetch_schedules[id(ctx)] = Schedule(ctx.settings.imap_interval)
+        weakref.finalize(ctx, _fetch_schedules.pop, id(ctx), None)
     return mail_sources.scheduled_fetch(ctx) if schedule.due() else 0
 
 

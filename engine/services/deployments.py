@@ -118,9 +118,9 @@ def resolve_version(ctx: Context, case_type: str, ref: Any) -> int:
     with ctx.read() as session:
         rows = session.execute(query).all()
     if isinstance(ref, int) and not isinstance(ref, bool):
-        found = [r.id for r in rows if r.id == ref]
+        found = [version_id for version_id, _hash in rows if version_id == ref]
     elif isinstance(ref, str) and len(ref) >= 8:
-        found = [r.id for r in rows if r.version.startswith(ref.lower())]
+        found = [version_id for version_id, content_hash in rows if content_hash.startswith(ref.lower())]
     else:
         raise ValidationFailed("a version is its id or its hash (8 characters or more)",
                                details={"version": "must be an id or a hash prefix"})

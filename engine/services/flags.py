@@ -88,11 +88,11 @@ def evaluate(case: Case, docs: Iterable[Document]) -> list[tuple[Document, dict[
         if verdict is None:
             continue
         if verdict == "":  # newer evidence agrees: answers the open flags of this kind raised before it
-            for earlier_doc, flag in raised_by_kind.pop(kind, []):
-                if flag["status"] == OPEN:
-                    flag["status"] = RESOLVED
-                    flag["resolved_by"] = doc.id
-                    changes.append((earlier_doc, flag, "resolved"))
+            for earlier_doc, earlier in raised_by_kind.pop(kind, []):
+                if earlier["status"] == OPEN:
+                    earlier["status"] = RESOLVED
+                    earlier["resolved_by"] = doc.id
+                    changes.append((earlier_doc, earlier, "resolved"))
             continue
         flag = next((f for f in kept if f.get("kind") == kind), None)
         if flag is None:

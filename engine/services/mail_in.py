@@ -17,7 +17,7 @@ from datetime import timedelta
 from email import policy
 from email.message import EmailMessage
 from email.utils import parseaddr
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -133,10 +133,12 @@ def _by_sender(session: Session, sender: str) -> set[int]:
 
 def match(session: Session, mail: Mail) -> tuple[int | None, str]:
     """(case id, how it was found) or (None, why a person must decide)."""
-    for how, found in (("thread", lambda: _by_thread(session, mail)),
-                       ("reference in subject", lambda: _by_reference(session, mail.subject)),
-                       ("reference in text", lambda: _by_reference(session, mail.text)),
-                       ("sender's only open case", lambda: _by_sender(session, mail.sender))):
+    finders: tuple[tuple[str, Callable[[], set[int]]], ...] = (
+        ("thread", lambda: _by_thread(session, mail)),
+        ("reference in subject", lambda: _by_reference(session, mail.subject)),
+        ("reference in text", lambda: _by_reference(session, mail.text)),
+        ("sender's only open case", lambda: _by_sender(session, mail.sender)))
+    for how, found in finders:  # in order of strength; the later ones are only asked when the earlier find nothing
         cases = found()
         if len(cases) == 1:
             return cases.pop(), how

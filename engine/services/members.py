@@ -23,7 +23,7 @@ def queue_members(ctx: Context, queue: str) -> list[dict[str, Any]]:
                   if queue in (queues or [])]
         people = [p for p in people if Principal(p[0], p[1], p[3]).can("work.claim")]
         ids = [p[0] for p in people]
-        held: dict[tuple[int, bool], int] = {}
+        held: dict[tuple[int | None, bool], int] = {}  # (assignee, in this queue): items claimed
         if ids:
             rows = session.execute(select(WorkItem.assignee_id, WorkItem.queue, func.count(WorkItem.id))
                                    .where(WorkItem.state == CLAIMED, WorkItem.assignee_id.in_(ids))

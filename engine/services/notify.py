@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from engine.bpmn.templates import render
 from engine.context import Context
+from engine.db import changed_rows
 from engine.models import Case, Notification
 from engine.services import selfservice
 from engine.services.instances import add_event
@@ -162,7 +163,7 @@ def _take(ctx: Context, notification_id: int) -> bool:
                                 .values(status=SENDING, attempts=Notification.attempts + 1,
                                         next_attempt_at=ctx.clock.now())  # when it was taken (see the sweep)
                                 .execution_options(synchronize_session=False))
-        return taken.rowcount == 1  # type: ignore[attr-defined]
+        return changed_rows(taken) == 1
 
 
 def _finish(ctx: Context, notification_id: int, error: str | None, retry: bool) -> None:

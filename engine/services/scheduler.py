@@ -19,6 +19,7 @@ from typing import Any, Callable
 from sqlalchemy import case, select, update
 
 from engine.context import Context
+from engine.db import changed_rows
 from engine.errors import CaseworksError, ConcurrentUpdate
 from engine.models import Case, Job, JobStatus, ProcessInstance
 from engine.services import channels, documents, mail_in
@@ -122,7 +123,7 @@ def _take(ctx: Context, job_id: int) -> str | None:
                     locked_until=now + timedelta(seconds=ctx.settings.job_lock_seconds),
                     crashes=case((running, Job.crashes + 1), else_=Job.crashes),
                     attempts=Job.attempts + 1).execution_options(synchronize_session=False))
-        return lease if result.rowcount == 1 else None  # type: ignore[attr-defined]
+        return lease if changed_rows(result) == 1 else None
 
 
 class Heartbeat:

@@ -151,7 +151,7 @@ def fan_out(ctx: Context, session: Session, events: list[OutboxEvent]) -> None:
     if not hooks:
         return
     now = ctx.clock.now()
-    rows = []
+    rows: list[dict[str, Any]] = []
     for event in events:
         event_type = EVENT_TYPES.get(event.kind)
         if event_type is None:
@@ -224,7 +224,8 @@ def _post(http: requests.Session, due: Due, now: datetime) -> tuple[int | None, 
 
 
 def backoff(attempts: int) -> timedelta:
-    return min(FIRST_RETRY * (2 ** max(0, attempts - 1)), MAX_RETRY)
+    doubling: int = 2 ** max(0, attempts - 1)
+    return min(FIRST_RETRY * doubling, MAX_RETRY)
 
 
 def _record(ctx: Context, due: Due, status: int | None, error: str | None, started: datetime, ms: int) -> None:

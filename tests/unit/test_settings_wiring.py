@@ -48,6 +48,29 @@ def test_every_setting_comes_from_its_variable(tmp_path: Path) -> None:
     assert assets.library_dir("htmx", defaults) == PROJECT_ROOT / "node_modules" / "htmx.org" / "dist"
 
 
+def test_every_channel_setting_comes_from_its_variable_and_the_rest_keep_their_defaults() -> None:
+    settings = Settings.from_env({
+        "CASEWORKS_PUBLIC_URL": "https://claims.example.com/", "CASEWORKS_SELF_SERVICE_DAYS": "14",
+        "CASEWORKS_IMAP_HOST": "imap.example.com", "CASEWORKS_IMAP_PORT": "1143", "CASEWORKS_IMAP_USER": "in",
+        "CASEWORKS_IMAP_PASSWORD": "pw-in", "CASEWORKS_IMAP_SSL": "no", "CASEWORKS_IMAP_FOLDER": "Claims",
+        "CASEWORKS_IMAP_PROCESSED_FOLDER": "Done", "CASEWORKS_IMAP_INTERVAL": "2.5",
+        "CASEWORKS_SMTP_HOST": "smtp.example.com", "CASEWORKS_SMTP_PORT": "2525", "CASEWORKS_SMTP_USER": "out",
+        "CASEWORKS_SMTP_PASSWORD": "pw-out", "CASEWORKS_SMTP_SECURITY": "ssl",
+        "CASEWORKS_MAIL_FROM": "Claims <claims@example.com>"})
+    assert settings.public_url == "https://claims.example.com"  # links are joined with "/..."
+    assert settings.self_service_days == 14
+    assert (settings.imap_host, settings.imap_port, settings.imap_user, settings.imap_password) == (
+        "imap.example.com", 1143, "in", "pw-in")
+    assert (settings.imap_ssl, settings.imap_folder, settings.imap_processed_folder, settings.imap_interval) == (
+        False, "Claims", "Done", 2.5)
+    assert (settings.smtp_host, settings.smtp_port, settings.smtp_user, settings.smtp_password) == (
+        "smtp.example.com", 2525, "out", "pw-out")
+    assert (settings.smtp_security, settings.mail_from) == ("ssl", "Claims <claims@example.com>")
+    partly = Settings.from_env({"CASEWORKS_SMTP_HOST": "smtp.example.com"})
+    assert (partly.smtp_host, partly.smtp_port, partly.imap_ssl, partly.public_url) == (
+        "smtp.example.com", 587, True, "http://127.0.0.1:8000")
+
+
 def _screen(registry, name: str) -> dict:  # type: ignore[no-untyped-def]
     handler = registry.get("screening.check")
     call = ServiceCall(operation="screening.check", params={"name": name}, data={}, case={},
