@@ -40,14 +40,6 @@ CHROMIUM_ARGS = [
 ]
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers",
-        "browser: renders in headless Chromium via Playwright (skipped without /usr/bin/chromium, "
-        "node_modules/bpmn-js or playwright; required when CI=true)",
-    )
-
-
 def require(ok: bool, what: str, fix: str) -> None:
     """Skip (or, with CI=true, fail) the test when a browser prerequisite is missing."""
     if ok:

@@ -11,10 +11,6 @@ import capture
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "ocr: runs Tesseract (skipped when it is missing, required when CI=true)")
-
-
 @pytest.fixture(scope="session")
 def rules() -> capture.ClassificationRules:
     return capture.default_rules()

@@ -18,10 +18,6 @@ from engine.services import channels
 from tests.conftest import ROOT
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "browser: drives headless Chromium via Playwright (see tests/browser)")
-
-
 @pytest.fixture
 def definitions() -> list:
     return [read_process_dir(ROOT / "processes" / name) for name in ("claim", "loan")]

@@ -27,10 +27,6 @@ TEAM_QUEUES = {"Claims triage": ["claims_triage"], "Claims managers": ["claims_m
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "browser: drives headless Chromium via Playwright (see tests/browser)")
-
-
 @pytest.fixture
 def definitions() -> list:
     return [read_process_dir(CLAIM_DIR)]
