@@ -15,7 +15,7 @@ import base64
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy import and_, false, func, literal, literal_column, or_, select, true, union_all
 from sqlalchemy.orm import Session
@@ -27,6 +27,7 @@ OPEN = (WorkItemState.READY.value, WorkItemState.CLAIMED.value)
 SORTS = ("due", "priority")
 KNOWN_STATES = frozenset(s.value for s in WorkItemState)
 COUNT_CAP = 1000
+_NEVER = datetime.min
 _W = WorkItem.__table__.c
 
 
@@ -194,20 +195,28 @@ _DETAIL = (WorkItem.id, WorkItem.name, WorkItem.title, WorkItem.queue, WorkItem.
 
 
 def page(session: Session, q: ItemQuery) -> tuple[list[dict[str, Any]], str | None]:
-    """One page of rows (with case, customer and assignee) and the cursor of the next page (None at the end)."""
+    """One page of rows (with case, customer and assignee) and the cursor of the next page (None at the end).
+
+    One statement, one round trip: the page is chosen in a subquery with its LIMIT (which neither PostgreSQL nor
+    SQLite flattens into the outer query, so no join runs before the limit), then its rows are joined by primary
+    key to their case, customer and assignee. The few rows are put back in page order here."""
     statement = page_query(q)
     if statement is None:
         return [], None
-    ids = [row.id for row in session.execute(statement)]
-    if not ids:
-        return [], None
-    details = (select(*_DETAIL).outerjoin(Case, Case.id == WorkItem.case_id)
-               .outerjoin(Party, Party.id == Case.party_id).outerjoin(User, User.id == WorkItem.assignee_id)
-               .where(WorkItem.id.in_(ids)))
-    by_id = {row.id: dict(row._mapping) for row in session.execute(details)}
-    rows = [by_id[i] for i in ids if i in by_id]
-    more = len(ids) == q.limit
+    chosen = statement.subquery("page")
+    details = (select(*_DETAIL).select_from(chosen).join(WorkItem, WorkItem.id == chosen.c.id)
+               .outerjoin(Case, Case.id == WorkItem.case_id).outerjoin(Party, Party.id == Case.party_id)
+               .outerjoin(User, User.id == WorkItem.assignee_id))
+    rows = sorted((dict(row._mapping) for row in session.execute(details)), key=_sort_key(q.sort))
+    more = len(rows) == q.limit
     return rows, Cursor.of(rows[-1], q.sort).encode() if more and rows else None
+
+
+def _sort_key(sort: str) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+    """The page order in Python (due: due date, undated last, then priority high first, then id)."""
+    if sort == "priority":
+        return lambda r: (-r["priority"], r["due_at"] is None, r["due_at"] or _NEVER, r["id"])
+    return lambda r: (r["due_at"] is None, r["due_at"] or _NEVER, -r["priority"], r["id"])
 
 
 def count_query(q: ItemQuery, cap: int = COUNT_CAP) -> Any:
