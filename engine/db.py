@@ -21,6 +21,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, exc, make_url
+from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.errors import DatabaseNotMigrated
@@ -66,7 +67,17 @@ def _sqlite_engine(url: str, immediate: bool) -> Engine:
     def _on_begin(conn: Any) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
+    engine.dialect.statement_compiler = _SQLiteCompiler  # this engine's dialect only
     return engine
+
+
+class _SQLiteCompiler(SQLiteCompiler):
+    """SQLite's compiler with table hints: ``select().with_hint(table, "INDEXED BY ix_...", "sqlite")`` renders as
+    ``FROM table INDEXED BY ix_...`` (SQLAlchemy's SQLite dialect drops hints; its planner has no statistics for
+    some of our views, see ``work_pages._hinted``)."""
+
+    def get_from_hint_text(self, table: Any, text: str | None) -> str | None:
+        return text
 
 
 class WriterLock:
