@@ -122,7 +122,8 @@ class Client:
             self.stats.refused["claim lost or four eyes"] += 1
             return
         _status, detail = self.request("claim+complete", "GET", f"/api/v1/work-items/{item['id']}")
-        data = fill((detail or {}).get("form") or {})
+        data = fill((detail or {}).get("form") or {}, known=[i["case_reference"] for i in items if i.get("case_reference")]
+                    + self.refs[:20])
         status, answer = self.request("claim+complete", "POST", f"/api/v1/work-items/{item['id']}/complete",
                                       json.dumps({"data": data}).encode(), ok=(200, 403, 409))
         if status in (403, 409):

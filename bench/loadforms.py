@@ -2,14 +2,30 @@
 small PDF with a real text layer (capture reads it without OCR)."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 TEXT = "Checked by the load test against the policy and the documents."
 
 
-def fill(schema: dict[str, Any]) -> dict[str, Any]:
-    """A value for every property (so every conditional ``then: required`` is met), within its constraints."""
-    return {name: _value(prop) for name, prop in (schema.get("properties") or {}).items()}
+def fill(schema: dict[str, Any], known: list[str] | None = None) -> dict[str, Any]:
+    """A value for every property (so every conditional ``then: required`` is met), within its constraints.
+
+    A text that must match a pattern (a case reference, say) is what a person would type: one of the ``known``
+    values (references the person has on screen) or the schema's example that matches it; left out when optional
+    and there is none, as a person would leave it blank."""
+    out: dict[str, Any] = {}
+    for name, prop in (schema.get("properties") or {}).items():
+        if "pattern" in prop and "enum" not in prop and "const" not in prop:
+            match = next((v for v in [*(known or []), *prop.get("examples", [])]
+                          if isinstance(v, str) and re.search(prop["pattern"], v)), None)
+            if match is not None:
+                out[name] = match
+            elif name in schema.get("required", []):
+                out[name] = _value(prop)  # nothing better: the server says what is wrong
+            continue
+        out[name] = _value(prop)
+    return out
 
 
 def _value(prop: dict[str, Any]) -> Any:

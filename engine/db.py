@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import fcntl
 import os
+import select
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +20,8 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import CursorResult, Engine, Result, create_engine, event, make_url
+from sqlalchemy import CursorResult, Engine, Result, create_engine, event, exc, make_url
+from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.errors import DatabaseNotMigrated
@@ -42,7 +45,7 @@ class Database:
 
     def dispose(self) -> None:
         self.write_engine.dispose()
-        if self.read_engine is not self.write_engine:
+        if self.read_engine.pool is not self.write_engine.pool:
             self.read_engine.dispose()
 
 
@@ -72,7 +75,17 @@ def _sqlite_engine(url: str, immediate: bool) -> Engine:
     def _on_begin(conn: Any) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
+    engine.dialect.statement_compiler = _SQLiteCompiler  # this engine's dialect only
     return engine
+
+
+class _SQLiteCompiler(SQLiteCompiler):
+    """SQLite's compiler with table hints: ``select().with_hint(table, "INDEXED BY ix_...", "sqlite")`` renders as
+    ``FROM table INDEXED BY ix_...`` (SQLAlchemy's SQLite dialect drops hints; its planner has no statistics for
+    some of our views, see ``work_pages._hinted``)."""
+
+    def get_from_hint_text(self, table: Any, text: str | None) -> str | None:
+        return text
 
 
 class WriterLock:
@@ -125,16 +138,54 @@ def connect(settings: Settings) -> Database:
         write = _sqlite_engine(url, immediate=True)
         read = _sqlite_engine(url, immediate=False)
     else:
-        write = create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
-        read = write
+        write = create_engine(url, pool_size=10, max_overflow=10)
+        _check_on_checkout(write)
+        # Reads run in autocommit: under READ COMMITTED each statement sees its own snapshot anyway, so a read
+        # "transaction" only costs a BEGIN and a ROLLBACK round trip around every request's queries.
+        read = write.execution_options(isolation_level="AUTOCOMMIT")
+    read_sessions = sessionmaker(read, expire_on_commit=False, autoflush=False)
+    event.listen(read_sessions, "before_flush", _refuse_writes)
     return Database(
         url=url,
         write_engine=write,
         read_engine=read,
         write_sessions=sessionmaker(write, expire_on_commit=False),
-        read_sessions=sessionmaker(read, expire_on_commit=False),
+        read_sessions=read_sessions,
         write_lock=_writer_lock(url),
     )
+
+
+def _refuse_writes(session: Session, _context: Any, _instances: Any) -> None:
+    raise RuntimeError("a read session never writes: use ctx.write()")
+
+
+IDLE_PING_SECONDS = 30.0
+
+
+def _check_on_checkout(engine: Engine) -> None:
+    """Pessimistic disconnect handling without a round trip per checkout (``pool_pre_ping`` costs one on every
+    request): a connection the server closed (restart, terminated backend, idle timeout) has its socket readable
+    while idle, seen by a zero-timeout poll; one idle for longer than ``IDLE_PING_SECONDS`` (a silently dropped
+    network path shows nothing) is pinged. A dead one is replaced before anyone uses it."""
+
+    @event.listens_for(engine, "checkin")
+    def _returned(_dbapi_conn: Any, record: Any) -> None:
+        record.info["returned_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        returned = record.info.get("returned_at")
+        if returned is None:
+            return  # just connected
+        try:
+            idle_too_long = time.monotonic() - returned > IDLE_PING_SECONDS
+            if idle_too_long or select.select([dbapi_conn.fileno()], [], [], 0)[0]:
+                if not engine.dialect.do_ping(dbapi_conn):
+                    raise exc.DisconnectionError("the database connection is gone")
+        except exc.DisconnectionError:
+            raise
+        except Exception as err:  # noqa: BLE001  (any failure of a ping means: use another connection)
+            raise exc.DisconnectionError(f"the database connection is gone ({err})") from err
 
 
 def alembic_config(url: str) -> Config:

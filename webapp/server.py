@@ -78,7 +78,10 @@ class Application(BaseApplication):  # type: ignore[misc]
         self.settings, self.run_worker = settings, run_worker
         self.options = {"bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}", "workers": workers,
                         "threads": threads, "worker_class": "gthread", "proc_name": "caseworks",
-                        "timeout": 120, "graceful_timeout": 30, "worker_exit": _worker_exit}
+                        "timeout": 120, "graceful_timeout": 30, "worker_exit": _worker_exit,
+                        # gunicorn's control socket is one path per user ($HOME/.gunicorn/gunicorn.ctl): two
+                        # installations on one machine would fight over it, and nothing here uses it
+                        "control_socket_disable": True}
         self.ctx: Context | None = None
         self.seat: SchedulerSeat | None = None
         super().__init__()

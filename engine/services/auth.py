@@ -110,11 +110,16 @@ def _principal(session: Session, user: User) -> Principal:
 
 
 def authenticate_token(ctx: Context, token: str) -> Principal:
+    """Every API request: the token, its user and the user's team queues in one indexed statement (no cache:
+    a revoked token or a deactivated user is refused on the next request, in every process)."""
+    statement = (select(User.id, User.username, User.roles, User.session_generation, Team.queues)
+                 .join(ApiToken, ApiToken.user_id == User.id).outerjoin(Team, Team.id == User.team_id)
+                 .where(ApiToken.token_hash == _hash_token(token), ApiToken.revoked.is_(False), User.active.is_(True)))
     with ctx.read() as session:
-        row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash_token(token)))
-        if row is None or row.revoked or not row.user.active:
-            raise AuthenticationRequired("the API token is not valid; create one with `caseworks token create`")
-        return _principal(session, row.user)
+        row = session.execute(statement).first()
+    if row is None:
+        raise AuthenticationRequired("the API token is not valid; create one with `caseworks token create`")
+    return Principal(row.id, row.username, tuple(row.roles), tuple(row.queues or ()), row.session_generation)
 
 
 def authenticate_password(ctx: Context, username: str, password: str, *, throttle: LoginThrottle | None = None,

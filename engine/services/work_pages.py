@@ -15,7 +15,7 @@ import base64
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy import and_, false, func, literal, literal_column, or_, select, true, union_all
 from sqlalchemy.orm import Session
@@ -27,6 +27,7 @@ OPEN = (WorkItemState.READY.value, WorkItemState.CLAIMED.value)
 SORTS = ("due", "priority")
 KNOWN_STATES = frozenset(s.value for s in WorkItemState)
 COUNT_CAP = 1000
+_NEVER = datetime.min
 _W = WorkItem.__table__.c
 
 
@@ -81,18 +82,30 @@ class ItemQuery:
     after: Cursor | None = None
 
 
-def _prefixes(q: ItemQuery) -> list[Any]:
-    """One condition per branch, each the leading column(s) of an index."""
+def _prefixes(q: ItemQuery) -> list[tuple[Any, str]]:
+    """One condition per branch, each the leading column(s) of an index, with which lead it is."""
     if q.case_id is not None:
-        return [_W.case_id == q.case_id]
+        return [(_W.case_id == q.case_id, "case")]
     if q.assignee_id is not None:
-        return [_W.assignee_id == q.assignee_id]
+        return [(_W.assignee_id == q.assignee_id, "assignee")]
     if q.queues is None:
-        return [true()]
-    found = [_W.queue == name for name in sorted(set(q.queues))]
+        return [(true(), "all")]
+    found = [(_W.queue == name, "queue") for name in sorted(set(q.queues))]
     if q.also_assignee is not None:
-        found.append(and_(_W.assignee_id == q.also_assignee, _W.queue.not_in(q.queues) if q.queues else true()))
+        found.append((and_(_W.assignee_id == q.also_assignee, _W.queue.not_in(q.queues) if q.queues else true()),
+                      "assignee"))
     return found
+
+
+def _hinted(statement: Any, q: ItemQuery, lead: str, sort: str) -> Any:
+    """SQLite has no statistics on how many items are unassigned, so for "a queue's unassigned items" it takes the
+    assignee index (``assignee_id IS NULL`` looks as selective as ``queue = ?``) and walks every unassigned item of
+    every queue. The partial index made for the view is named for it (PostgreSQL knows the null fraction and
+    picks it by itself). Only when the query's state condition is the index's own, so the index is provably
+    usable (SQLite refuses an INDEXED BY it cannot use)."""
+    if q.unassigned and q.states == OPEN and lead in ("queue", "all"):
+        return statement.with_hint(WorkItem.__table__, f"INDEXED BY ix_work_items_unassigned_{lead}_{sort}", "sqlite")
+    return statement
 
 
 def open_items() -> Any:
@@ -130,14 +143,19 @@ def _ranges(sort: str, after: Cursor | None) -> list[tuple[Any, bool | None]]:
     nulls last; id). Items without a due date are always a range of their own in the due order: SQLite sorts
     NULL first and PostgreSQL last, and a range that excludes them is what both index the same way."""
     if sort == "priority":
+        # Dated and undated items are separate branches here too: within a priority, "undated last" is the index
+        # order on PostgreSQL but not on SQLite (NULL sorts first), which would sort every item of that priority.
         if after is None:
-            return [(true(), None)]
+            return [(_W.due_at.is_not(None), True), (_W.due_at.is_(None), False)]
         # a range, not "=": an equality would drop priority from the branch's order and the merge would re-sort
         same = and_(_W.priority >= after.priority, _W.priority <= after.priority)
+        lower = _W.priority < after.priority
         if after.due_at is None:
-            return [(and_(same, _W.due_at.is_(None), _W.id > after.id), False), (_W.priority < after.priority, None)]
+            return [(and_(same, _W.due_at.is_(None), _W.id > after.id), False),
+                    (and_(lower, _W.due_at.is_not(None)), True), (and_(lower, _W.due_at.is_(None)), False)]
         return [(and_(same, _W.due_at >= after.due_at, or_(_W.due_at > after.due_at, _W.id > after.id)), True),
-                (and_(same, _W.due_at.is_(None)), False), (_W.priority < after.priority, None)]
+                (and_(same, _W.due_at.is_(None)), False),
+                (and_(lower, _W.due_at.is_not(None)), True), (and_(lower, _W.due_at.is_(None)), False)]
     if after is None:
         return [(_W.due_at.is_not(None), True), (_W.due_at.is_(None), False)]
     later = or_(_W.priority < after.priority, and_(_W.priority == after.priority, _W.id > after.id))
@@ -147,10 +165,13 @@ def _ranges(sort: str, after: Cursor | None) -> list[tuple[Any, bool | None]]:
             (_W.due_at.is_(None), False)]
 
 
-def _order(sort: str, nulls: bool) -> list[Any]:
-    """The sort as ORDER BY; ``nulls``: the rows may mix dated and undated items (then NULLS LAST)."""
-    due = _W.due_at.asc().nulls_last() if nulls else _W.due_at.asc()
-    if sort == "priority":
+def _order(sort: str, dated: bool | None) -> list[Any]:
+    """The sort as ORDER BY for a branch holding only dated items (True), only undated ones (False) or both (None:
+    then NULLS LAST). Undated items in priority order are ordered by (due_at, priority, id), the same order since
+    due_at is NULL in every row, so that the due index (lead, due_at, priority, id) reads them in order with
+    ``due_at IS NULL`` as its prefix (the priority index, with due_at after priority, would need a sort)."""
+    due = _W.due_at.asc().nulls_last() if dated is None else _W.due_at.asc()
+    if sort == "priority" and dated is not False:
         return [_W.priority.desc(), due, _W.id.asc()]
     return [due, _W.priority.desc(), _W.id.asc()]
 
@@ -163,15 +184,18 @@ def page_query(q: ItemQuery) -> Any:
     if not prefixes:
         return None
     branches = []
-    for prefix in prefixes:
+    for prefix, lead in prefixes:
         for rng, dated in ranges:
+            if dated is False and q.due_before is not None:
+                continue  # an undated item is never overdue
             conds = [prefix, rng, *filters]
             if q.not_due_before is not None and dated is not None:
                 conds.append(_W.due_at >= q.not_due_before if dated else true())
             elif q.not_due_before is not None:
                 conds.append(or_(_W.due_at.is_(None), _W.due_at >= q.not_due_before))
-            branches.append(select(_W.id, _W.due_at, _W.priority).where(*conds)
-                            .order_by(*_order(q.sort, dated is None)).limit(q.limit))
+            branches.append(_hinted(select(_W.id, _W.due_at, _W.priority).where(*conds)
+                                    .order_by(*_order(q.sort, dated)).limit(q.limit), q, lead,
+                                    "due" if q.sort == "due" or dated is False else "priority"))
     if len(branches) == 1:
         return branches[0]
     merged = union_all(*(_wrapped(b) for b in branches)).subquery("branches")
@@ -194,20 +218,28 @@ _DETAIL = (WorkItem.id, WorkItem.name, WorkItem.title, WorkItem.queue, WorkItem.
 
 
 def page(session: Session, q: ItemQuery) -> tuple[list[dict[str, Any]], str | None]:
-    """One page of rows (with case, customer and assignee) and the cursor of the next page (None at the end)."""
+    """One page of rows (with case, customer and assignee) and the cursor of the next page (None at the end).
+
+    One statement, one round trip: the page is chosen in a subquery with its LIMIT (which neither PostgreSQL nor
+    SQLite flattens into the outer query, so no join runs before the limit), then its rows are joined by primary
+    key to their case, customer and assignee. The few rows are put back in page order here."""
     statement = page_query(q)
     if statement is None:
         return [], None
-    ids = [row.id for row in session.execute(statement)]
-    if not ids:
-        return [], None
-    details = (select(*_DETAIL).outerjoin(Case, Case.id == WorkItem.case_id)
-               .outerjoin(Party, Party.id == Case.party_id).outerjoin(User, User.id == WorkItem.assignee_id)
-               .where(WorkItem.id.in_(ids)))
-    by_id = {row.id: dict(row._mapping) for row in session.execute(details)}
-    rows = [by_id[i] for i in ids if i in by_id]
-    more = len(ids) == q.limit
+    chosen = statement.subquery("page")
+    details = (select(*_DETAIL).select_from(chosen).join(WorkItem, WorkItem.id == chosen.c.id)
+               .outerjoin(Case, Case.id == WorkItem.case_id).outerjoin(Party, Party.id == Case.party_id)
+               .outerjoin(User, User.id == WorkItem.assignee_id))
+    rows = sorted((dict(row._mapping) for row in session.execute(details)), key=_sort_key(q.sort))
+    more = len(rows) == q.limit
     return rows, Cursor.of(rows[-1], q.sort).encode() if more and rows else None
+
+
+def _sort_key(sort: str) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+    """The page order in Python (due: due date, undated last, then priority high first, then id)."""
+    if sort == "priority":
+        return lambda r: (-r["priority"], r["due_at"] is None, r["due_at"] or _NEVER, r["id"])
+    return lambda r: (r["due_at"] is None, r["due_at"] or _NEVER, -r["priority"], r["id"])
 
 
 def count_query(q: ItemQuery, cap: int = COUNT_CAP) -> Any:
@@ -216,7 +248,7 @@ def count_query(q: ItemQuery, cap: int = COUNT_CAP) -> Any:
     if not prefixes:
         return select(literal(0))
     filters = _filters(q)
-    branches = [select(_W.id).where(prefix, *filters).limit(cap + 1) for prefix in prefixes]
+    branches = [_hinted(select(_W.id).where(prefix, *filters).limit(cap + 1), q, lead, "due") for prefix, lead in prefixes]
     source = branches[0] if len(branches) == 1 else union_all(*(_wrapped(b) for b in branches))
     bounded = select(source.subquery().c.id).limit(cap + 1).subquery()
     return select(func.count()).select_from(bounded)

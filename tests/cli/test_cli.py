@@ -61,7 +61,7 @@ class Served:
 
     def __exit__(self, *exc: object) -> None:
         self.proc.terminate()
-        self.proc.wait(timeout=10)
+        self.proc.wait(timeout=35)  # gunicorn lets a worker that is still booting finish (graceful_timeout 30 s)
 
 
 def wait_for(predicate, seconds: float = 15.0):  # type: ignore[no-untyped-def]
