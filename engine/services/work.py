@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from engine import policy
 from engine.context import Context
+from engine.db import changed_rows
 from engine.errors import (
     ConcurrentUpdate,
     FourEyesViolation,
@@ -55,7 +56,8 @@ def item_view(item: WorkItem, case: Case | None, assignee: str | None, form: dic
 
 
 def list_work_items(ctx: Context, f: WorkFilter, who: Principal | None = None) -> list[dict[str, Any]]:
-    return work_items_page(ctx, f, who)["items"]
+    items: list[dict[str, Any]] = work_items_page(ctx, f, who)["items"]
+    return items
 
 
 def work_items_page(ctx: Context, f: WorkFilter, who: Principal | None = None) -> dict[str, Any]:
@@ -176,7 +178,7 @@ def claim(ctx: Context, item_id: int, who: Principal) -> dict[str, Any]:
                 WorkItem.state == READY, (WorkItem.state == CLAIMED) & (WorkItem.assignee_id == who.user_id)))
             .values(state=CLAIMED, assignee_id=who.user_id, claimed_at=now)
             .execution_options(synchronize_session=False))
-        if result.rowcount != 1:  # type: ignore[attr-defined]
+        if changed_rows(result) != 1:
             raise _explain_conflict(session, item_id, who)
         add_event(session, item.case_id, "work_item_claimed", who.username, {"work_item": item_id, "title": item.title},
                   now)
@@ -198,7 +200,7 @@ def release(ctx: Context, item_id: int, who: Principal) -> dict[str, Any]:
                                                         WorkItem.assignee_id == item.assignee_id)
                                  .values(state=READY, assignee_id=None, claimed_at=None)
                                  .execution_options(synchronize_session=False))
-        if result.rowcount != 1:  # type: ignore[attr-defined]
+        if changed_rows(result) != 1:
             raise _explain_conflict(session, item_id, who)
         add_event(session, item.case_id, "work_item_released", who.username, {"work_item": item_id}, now)
         return {**item_view(item, case, None), "state": READY, "claimed_at": None}
@@ -242,16 +244,17 @@ def _complete_once(ctx: Context, item_id: int, data: dict[str, Any], who: Princi
             update(WorkItem).where(WorkItem.id == item_id, WorkItem.state.in_(OPEN_STATES))
             .values(state=COMPLETED, completed_at=now, completed_by_id=who.user_id, data=data,
                     assignee_id=who.user_id).execution_options(synchronize_session=False))
-        if result.rowcount != 1:  # type: ignore[attr-defined]
+        if changed_rows(result) != 1:
             raise _explain_conflict(session, item_id, who)
         add_event(session, item.case_id, "work_item_completed", who.username,
                   {"work_item": item_id, "task": item.name, "title": item.title, "data": data}, now)
         if item.kind != "task":
             builtin.complete(ctx, session, item, data, who.username)
         else:
-            assert loaded is not None
+            task_id = item.task_id
+            assert loaded is not None and task_id is not None  # a BPMN task item always names its task
             run_and_apply(ctx, session, loaded, who.username,
-                          lambda parsed, state, ctx_case: ctx.runtime.complete_task(parsed, state, item.task_id, data,
+                          lambda parsed, state, ctx_case: ctx.runtime.complete_task(parsed, state, task_id, data,
                                                                                     ctx_case))
         view = {**item_view(item, case, who.username), "state": COMPLETED, "completed_at": iso(now)}
     if item.kind != "task":

@@ -117,7 +117,7 @@ def _state(states: tuple[str, ...]) -> Any:
     """Known states as SQL literals, not parameters: a partial index's predicate is proven from them (SQLite
     never uses a partial index for a parameter; PostgreSQL not in a prepared statement's generic plan)."""
     if set(states) <= KNOWN_STATES:
-        literals = [literal_column(f"'{s}'") for s in states]
+        literals: list[Any] = [literal_column(f"'{s}'") for s in states]
         return _W.state.in_(literals) if len(literals) > 1 else _W.state == literals[0]
     return _W.state.in_(states)
 
@@ -248,8 +248,9 @@ def count_query(q: ItemQuery, cap: int = COUNT_CAP) -> Any:
     if not prefixes:
         return select(literal(0))
     filters = _filters(q)
-    branches = [_hinted(select(_W.id).where(prefix, *filters).limit(cap + 1), q, lead, "due") for prefix, lead in prefixes]
-    source = branches[0] if len(branches) == 1 else union_all(*(_wrapped(b) for b in branches))
+    branches: list[Any] = [_hinted(select(_W.id).where(prefix, *filters).limit(cap + 1), q, lead, "due")
+                           for prefix, lead in prefixes]
+    source: Any = branches[0] if len(branches) == 1 else union_all(*(_wrapped(b) for b in branches))
     bounded = select(source.subquery().c.id).limit(cap + 1).subquery()
     return select(func.count()).select_from(bounded)
 

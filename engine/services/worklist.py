@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import tempfile
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -48,24 +48,22 @@ def allowed_queues(who: Principal) -> tuple[str, ...] | None:
 
 
 def view_query(view: str, who: Principal, now: Any, *, queue: str | None = None, sort: str = "due",
-               limit: int = 100, after: str | None = None,
-               allowed: tuple[str, ...] | None | bool = True) -> work_pages.ItemQuery:
+               limit: int = 100, after: str | None = None) -> work_pages.ItemQuery:
     """A worklist tab as an index-shaped query: mine, my queues, unassigned, overdue, optionally one queue."""
-    queues = allowed_queues(who) if allowed is True else allowed
+    queues = allowed_queues(who)
     if queue:
         queues = (queue,) if queues is None or queue in queues else ()
-    cursor = work_pages.cursor_arg(after, sort)
-    base = dict(sort=sort, limit=limit, after=cursor)
+    base = work_pages.ItemQuery(sort=sort, limit=limit, after=work_pages.cursor_arg(after, sort))
     if view == "mine":
-        return work_pages.ItemQuery(assignee_id=who.user_id, queues=(queue,) if queue else None, **base)
+        return replace(base, assignee_id=who.user_id, queues=(queue,) if queue else None)
     if view == "unassigned":
-        return work_pages.ItemQuery(queues=queues, unassigned=True, **base)
+        return replace(base, queues=queues, unassigned=True)
     if view == "overdue":
         if queue and not queues:  # a queue outside mine: only my own items in it
-            return work_pages.ItemQuery(assignee_id=who.user_id, queues=(queue,), due_before=now, **base)
-        return work_pages.ItemQuery(queues=queues, also_assignee=who.user_id if queues is not None else None,
-                                    due_before=now, **base)
-    return work_pages.ItemQuery(queues=queues, **base)
+            return replace(base, assignee_id=who.user_id, queues=(queue,), due_before=now)
+        return replace(base, queues=queues, also_assignee=who.user_id if queues is not None else None,
+                       due_before=now)
+    return replace(base, queues=queues)
 
 
 def worklist_page(ctx: Context, who: Principal, q: WorklistQuery) -> tuple[list[dict[str, Any]], str | None]:
@@ -118,11 +116,12 @@ def get_next(ctx: Context, who: Principal) -> dict[str, Any] | None:
     who.require("work.claim")
     now = ctx.clock.now()
     queues = allowed_queues(who)
-    shared = dict(queues=queues, unassigned=True, states=(READY,), sort="priority", limit=NEXT_CANDIDATES)
+    shared = work_pages.ItemQuery(queues=queues, unassigned=True, states=(READY,), sort="priority",
+                                  limit=NEXT_CANDIDATES)
     with ctx.read() as session:
-        candidates = [r["id"] for r in work_pages.page(session, work_pages.ItemQuery(due_before=now, **shared))[0]]
+        candidates = [r["id"] for r in work_pages.page(session, replace(shared, due_before=now))[0]]
         if len(candidates) < NEXT_CANDIDATES:
-            rest = work_pages.ItemQuery(not_due_before=now, **shared)
+            rest = replace(shared, not_due_before=now)
             candidates += [r["id"] for r in work_pages.page(session, rest)[0]]
     for item_id in candidates[:NEXT_CANDIDATES]:
         try:
