@@ -2,6 +2,7 @@
 nobody a failed request, and reads never write."""
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import psycopg
@@ -15,10 +16,16 @@ from tests.conftest import PG_ADMIN_URL
 
 
 def _terminate_backends(url: str) -> int:
+    """Every connection to the database ended by the server, and gone (pg_terminate_backend only signals)."""
     name = url.rsplit("/", 1)[1]
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        return len(conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                "WHERE datname = %s AND pid <> pg_backend_pid()", (name,)).fetchall())
+        ended = conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                             "WHERE datname = %s AND pid <> pg_backend_pid()", (name,)).fetchall()
+        deadline = time.monotonic() + 10
+        while conn.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                           (name,)).fetchone() != (0,) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return len(ended)
 
 
 @pytest.mark.postgres
