@@ -29,6 +29,7 @@ from webapp.api.common import json_body
 F = TypeVar("F", bound=Callable[..., Any])
 M = TypeVar("M", bound=BaseModel)
 DOC_KEY = "caseworks.openapi"
+OPTIONAL_BODY: set[str] = set()  # operation ids whose JSON body may be left out
 ERROR_TEXT = {400: "Malformed body: not JSON, not an object, or not sent as application/json",
               401: "Missing or invalid token", 403: "Your role may not do this", 404: "Unknown resource",
               409: "Conflict with the current state (the details say what to do)",
@@ -61,28 +62,38 @@ api = SpecTree(
 # -- validation ---------------------------------------------------------------------------------------------
 def checked(ok: dict[int, type[BaseModel] | None], *errors: int, json: type[BaseModel] | None = None,
             query: type[BaseModel] | None = None, form: type[BaseModel] | None = None,
-            body_required: bool = True, public: bool = False) -> Callable[[F], F]:
+            body_required: bool = True, public: bool = False,
+            more_errors: Callable[[Any], dict[str, str]] | None = None) -> Callable[[F], F]:
     """Validate the request against ``json``/``query``; document ``ok`` answers and the ``errors`` it can give.
 
     Every operation can answer 422 (a NUL character anywhere in the request) and 503 (database not ready);
-    one behind a token also 401 and 403; one with a JSON body also 400."""
+    one behind a token also 401 and 403; one with a body also 400 and 413. ``more_errors(body)`` adds what
+    only the engine can check (a case's start data) to a refusal, so one answer lists every problem."""
     codes = set(errors) | {422, 503}
     if not public:
         codes |= {401, 403}
     if json is not None:
-        codes.add(400)
+        codes |= {400, 413}
     models: dict[str, Any] = {f"HTTP_{c}": (m, _ok_text(c)) if m else (None, _ok_text(c)) for c, m in ok.items()}
     models.update({f"HTTP_{c}": (schemas.Error, ERROR_TEXT[c]) for c in sorted(codes)})
 
     def before(req: Request, _resp: Any, err: PydanticError | None, _instance: Any, _adapter: Any) -> None:
-        if json is not None:
-            json_body(required=body_required)  # 400 for what is not a JSON object; 422 for NUL, NaN, huge numbers
+        raw = json_body(required=body_required) if json is not None else {}  # 400 not an object; 422 NUL, NaN
         if err is not None:
-            raise ValidationFailed(_summary(err), details=plain_errors(err))
+            details = plain_errors(err)
+            for name, message in (more_errors(raw) if more_errors else {}).items():
+                details.setdefault(name, message)
+            raise ValidationFailed(_summary(err), details=details)
 
-    security = {} if public else None
-    return api.validate(json=json, query=query, form=form, resp=Response(**models), before=before,  # type: ignore[no-any-return]
-                        security=security)
+    def decorate(view: F) -> F:
+        operation_id = f"{view.__module__.rsplit('.', 1)[-1]}.{view.__name__}"
+        if json is not None and not body_required:
+            OPTIONAL_BODY.add(operation_id)
+        validate = api.validate(json=json, query=query, form=form, resp=Response(**models), before=before,
+                                security={} if public else None, operation_id=operation_id)
+        return validate(view)  # type: ignore[no-any-return]
+
+    return decorate
 
 
 def _ok_text(code: int) -> str:
@@ -172,6 +183,10 @@ def _tidy(spec: dict[str, Any]) -> dict[str, Any]:
     for path, operations in spec["paths"].items():
         for op in operations.values():
             op.pop("tags", None)
+            if op["operationId"] in OPTIONAL_BODY:
+                op["requestBody"]["required"] = False
+            for param in op.get("parameters", []):
+                _not_null(param)
             if not op.get("description"):
                 op.pop("description", None)
             if path in BINARY:
@@ -184,6 +199,21 @@ def _tidy(spec: dict[str, Any]) -> dict[str, Any]:
         "description": "the same key with the same body answers the first result again (at most 200 characters)",
         "schema": {"type": "string", "maxLength": 200}})
     return spec
+
+
+def _not_null(param: dict[str, Any]) -> None:
+    """A query parameter is either sent or not: ``null`` (pydantic's ``X | None``) is no value it can take."""
+    schema = param["schema"]
+    kinds = [k for k in schema.pop("anyOf", []) if k.get("type") != "null"]
+    if len(kinds) == 1:
+        schema.update(kinds[0])
+    elif kinds:
+        schema["anyOf"] = kinds
+    if schema.get("default", 0) is None:
+        del schema["default"]
+    schema.pop("title", None)
+    if not param.get("description"):
+        param.pop("description", None)
 
 
 def _with_processes(static: dict[str, Any], definitions: Iterable[Any]) -> dict[str, Any]:

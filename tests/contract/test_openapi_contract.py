@@ -12,6 +12,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -92,6 +93,15 @@ def _seed(api) -> dict[str, Any]:
     return {"reference": ref, "id": 1, "n": 1}
 
 
+def _strategy(operation: Any) -> Any:
+    """Valid requests (positive) and requests the document says are wrong (negative: they must get a 4xx)."""
+    positive = operation.as_strategy()
+    try:
+        return positive | operation.as_strategy(generation_mode=GenerationMode.NEGATIVE)
+    except Exception:  # noqa: BLE001 - an operation with nothing to get wrong (no parameters, no body)
+        return positive
+
+
 def _fuzz(app, token: str, known: dict[str, Any], stats: Counter, problems: list[str]) -> None:
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
     headers = {"Authorization": f"Bearer {token}"}
@@ -99,7 +109,7 @@ def _fuzz(app, token: str, known: dict[str, Any], stats: Counter, problems: list
         operation = result.ok()
         stats["operations"] += 1
 
-        @given(case=operation.as_strategy(), use_known=st.booleans())
+        @given(case=_strategy(operation), use_known=st.booleans())
         @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
                   phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
         def run(case: Any, use_known: bool) -> None:

@@ -20,7 +20,8 @@ def _customer(raw: s.NewCustomer) -> Customer:
 
 @bp.post("/api/v1/cases")
 @requires("case.create")
-@checked({201: s.Case}, 409, json=s.NewCase)
+@checked({201: s.Case}, 409, json=s.NewCase,
+         more_errors=lambda raw: cases.start_data_errors(ctx(), raw.get("case_type"), raw.get("data", {})))
 def create_case() -> tuple[Response, int, dict[str, str]]:
     """Open a case (Idempotency-Key header makes retries safe)"""
     new = body(s.NewCase)
