@@ -74,7 +74,7 @@ def checked(ok: dict[int, type[BaseModel] | None], *errors: int, json: type[Base
         codes |= {401, 403}
     if json is not None:
         codes |= {400, 413}
-    models: dict[str, Any] = {f"HTTP_{c}": (m, _ok_text(c)) if m else (None, _ok_text(c)) for c, m in ok.items()}
+    models: dict[str, Any] = {f"HTTP_{c}": (m, _ok_text(c)) for c, m in ok.items()}
     models.update({f"HTTP_{c}": (schemas.Error, ERROR_TEXT[c]) for c in sorted(codes)})
 
     def before(req: Request, _resp: Any, err: PydanticError | None, _instance: Any, _adapter: Any) -> None:
