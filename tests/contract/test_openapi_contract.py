@@ -25,7 +25,7 @@ from tests.capture.documents import text_pdf
 from tests.conftest import ROOT, TEST_PROCESSES
 from webapp.apispec import undocumented_routes
 
-EXAMPLES = 10  # per operation and token: about 35 operations x 2 tokens
+EXAMPLES = 15  # per operation and token (positive and negative): about 40 operations x 2 tokens
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
