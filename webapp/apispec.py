@@ -125,11 +125,15 @@ _TYPE_TAGS = re.compile(r"^(int|str|bool|float|dict\[.*\]|list\[.*\]|none|litera
 
 
 def plain_errors(err: PydanticError) -> dict[str, str]:
-    """{field path: message} from pydantic's errors; for a union, the first member's message."""
+    """{field path: message} from pydantic's errors; for a union, what each member would accept."""
     out: dict[str, str] = {}
     for item in err.errors(include_url=False, include_input=False):
-        path = ".".join(str(p) for p in item["loc"] if not _TYPE_TAGS.match(str(p)))
-        out.setdefault(path or "body", plain_message(item["type"], item.get("ctx") or {}, item.get("msg", "")))
+        path = ".".join(str(p) for p in item["loc"] if not _TYPE_TAGS.match(str(p))) or "body"
+        message = plain_message(item["type"], item.get("ctx") or {}, item.get("msg", ""))
+        if path not in out:
+            out[path] = message
+        elif out[path].startswith("must be ") and message.startswith("must be ") and message != out[path]:
+            out[path] += f" or {message.removeprefix('must be ')}"  # a union: "must be a whole number or text"
     return out
 
 

@@ -73,6 +73,9 @@ def test_a_validation_error_names_each_field_in_plain_words(api):
         "priority": "must be a whole number"}
     limit = api.get("/api/v1/work-items?limit=0")
     assert (limit.status_code, limit.json["error"]["details"]) == (422, {"limit": "must be at least 1"})
+    versions = api.post("/api/v1/migrations", role="admin", json={"case_type": "claim", "from_version": True})
+    assert versions.json["error"]["details"] == {"from_version": "must be a whole number or text",
+                                                 "to_version": "is required"}
 
 
 def _seed(api) -> dict[str, Any]:

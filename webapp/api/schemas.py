@@ -13,13 +13,19 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
 
-from engine.models import WorkItemState
+from engine.models import CaseStatus, DocumentStatus, WorkItemState
+from engine.services.webhooks import DELIVERED, FAILED, PENDING
 from engine.services.cases import CHANNELS, DIRECTIONS
 
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 Channel = Literal[CHANNELS]  # type: ignore[valid-type]
 Direction = Literal[DIRECTIONS]  # type: ignore[valid-type]
 Obj = dict[str, Any]
+# Enumerations come from the engine's own, so the document cannot drift from what the API sends.
+CaseState = Literal[tuple(s.value for s in CaseStatus)]  # type: ignore[valid-type]
+DocumentState = Literal[tuple(s.value for s in DocumentStatus)]  # type: ignore[valid-type]
+ItemState = Literal[tuple(s.value for s in WorkItemState)]  # type: ignore[valid-type]
+DeliveryState = Literal[PENDING, DELIVERED, FAILED]  # type: ignore[valid-type]
 NonBlank = Annotated[str, Field(pattern=r"\S", description="not empty or only spaces")]
 
 
@@ -164,7 +170,7 @@ class Checklist(Reply):
 class Case(Reply):
     reference: str = Field(examples=["CLM-2026-000123"])
     case_type: str
-    status: Literal["open", "waiting", "incident", "closed"]
+    status: CaseState
     status_text: str | None
     stage: str | None
     outcome: str | None
@@ -270,7 +276,7 @@ class Reason(Request):
 class WorkQuery(Query):
     queue: str | None = None
     assignee: str | None = Field(None, description="a username, 'me' or 'none'")
-    state: Literal[tuple(s.value for s in WorkItemState)] | None = None  # type: ignore[valid-type]
+    state: ItemState | None = None
     overdue: bool | None = None
     case: str | None = Field(None, description="a case reference")
     limit: int = Field(100, ge=1, le=500)
@@ -282,7 +288,7 @@ class WorkItem(Reply):
     name: str
     title: str
     queue: str
-    state: Literal[tuple(s.value for s in WorkItemState)]  # type: ignore[valid-type]
+    state: ItemState
     assignee: str | None
     priority: int
     due_at: str | None
@@ -316,7 +322,7 @@ class Upload(BaseModel):
 
 class Document(Reply):
     id: int
-    status: Literal["queued", "processing", "indexed", "failed"]
+    status: DocumentState
     filename: str
     media_type: str | None
     size: int
@@ -499,7 +505,7 @@ class Webhooks(Reply):
 
 
 class DeliveryQuery(Query):
-    status: Literal["pending", "delivered", "failed"] | None = None
+    status: DeliveryState | None = None
     limit: int = Field(100, ge=1, le=1000)
 
 
@@ -507,7 +513,7 @@ class Delivery(Reply):
     n: int
     event_id: str
     type: str
-    status: Literal["pending", "delivered", "failed"]
+    status: DeliveryState
     attempts: int
     next_attempt_at: str | None
     delivered_at: str | None
