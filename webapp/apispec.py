@@ -201,12 +201,25 @@ def _tidy(spec: dict[str, Any]) -> dict[str, Any]:
                 media, text = BINARY[path]
                 op["responses"]["200"] = {"description": text, "content": {media: {"schema": {
                     "type": "string", "format": "binary"}}}}
+    _drop_unused_components(spec)
     new_case = spec["paths"]["/api/v1/cases"]["post"]
     new_case.setdefault("parameters", []).append({
         "name": "Idempotency-Key", "in": "header", "required": False,
         "description": "the same key with the same body answers the first result again (at most 200 characters)",
         "schema": {"type": "string", "maxLength": 200}})
     return spec
+
+
+def _drop_unused_components(spec: dict[str, Any]) -> None:
+    """Query models become parameters, not schemas: components nothing refers to are left out."""
+    components = spec["components"]["schemas"]
+    while True:
+        text = jsonlib.dumps({"paths": spec["paths"], "components": components})
+        unused = [name for name in components if f'"#/components/schemas/{name}"' not in text]
+        if not unused:
+            return
+        for name in unused:
+            del components[name]
 
 
 def _not_null(param: dict[str, Any]) -> None:
