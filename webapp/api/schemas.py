@@ -348,8 +348,8 @@ class Uploaded(Document):
 
 class Page(Reply):
     number: int
-    width: int | None
-    height: int | None
+    width: float | None
+    height: float | None
     ocr: bool | None
     rotation: int | None
     text: str | None
