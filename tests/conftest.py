@@ -111,7 +111,9 @@ def ctx(settings: Settings, clock: ManualClock, definitions: list) -> Iterator[C
 
 @pytest.fixture
 def app(ctx: Context) -> Any:
-    return create_app(context=ctx)
+    app = create_app(context=ctx)
+    app.config["CASEWORKS_VALIDATE_RESPONSES"] = True  # every answer is checked against its schema (500 if not)
+    return app
 
 
 @pytest.fixture

@@ -12,7 +12,8 @@ from webapp import errors, hardening, ui
 from webapp import selfservice as selfservice_pages
 from webapp.api import cases, customers, documents, processes, repair, work_items
 from webapp.api import selfservice_links, webhooks as webhooks_api
-from webapp.openapi import document
+from webapp.api import schemas
+from webapp.apispec import checked, document
 
 MAX_BODY = 2 * 1024 * 1024
 PROCESS_REFRESH_SECONDS = 1.0
@@ -44,14 +45,16 @@ def create_app(settings: Settings | None = None, *, context: Context | None = No
     def _processes_fresh() -> None:
         """Deployments made by other processes show in lists (new-case forms, /healthz) within a second."""
         ctx.processes.refresh_every(PROCESS_REFRESH_SECONDS, ctx.read)
-    spec = document()
 
     @app.get("/healthz")
+    @checked({200: schemas.Health}, public=True)
     def healthz() -> Response:
+        """Liveness, and the case types that can be opened"""
         return jsonify({"status": "ok", "processes": ctx.processes.case_types()})
 
     @app.get("/api/openapi.json")
     def openapi() -> Response:
-        return jsonify(spec)
+        """This document: generated from the API's models and the deployed processes"""
+        return jsonify(document(app, ctx))
 
     return app

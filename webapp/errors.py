@@ -63,7 +63,7 @@ def _has_nul() -> str | None:
             return name
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         for name, value in request.form.items(multi=True):
-            if "\x00" in name or "\x00" in value:
+            if "\x00" in (name or "") or "\x00" in (value or ""):
                 return name
     return None
 

@@ -146,6 +146,17 @@ def _validate_open(cmd: OpenCase, start_schema: dict[str, Any] | None) -> None:
         raise ValidationFailed("the case request is not valid", details=errors)
 
 
+def start_data_errors(ctx: Context, case_type: Any, data: Any) -> dict[str, str]:
+    """{data.<field>: message} for start data that breaks its case type's start schema ({} when the type is
+    unknown): a request refused for other fields still lists these, so the desk fixes everything at once."""
+    if not isinstance(case_type, str) or case_type not in ctx.processes.case_types():
+        return {}
+    schema = ctx.processes.current(case_type).start_schema
+    if schema is None or not isinstance(data, dict):
+        return {}
+    return {f"data.{k}" if k else "data": v for k, v in schema_errors(schema, data).items()}
+
+
 def _next_reference(session: Session, prefix: str, now: datetime) -> str:
     key = f"{prefix}-{now.year}"
     conn = session.connection()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import json
 import shutil
 import stat
 import zipfile
@@ -171,3 +172,16 @@ def test_the_designer_api_names_are_documented(designer_api):
                          ("/api/v1/cases/{reference}/data", "patch"), ("/api/v1/cases/{reference}/move", "post"),
                          ("/api/v1/cases/{reference}/cancel", "post"), ("/api/v1/cases/{reference}/retry", "post")):
         assert method in spec[path], path
+
+
+def test_a_deployed_process_brings_its_start_schema_and_forms_into_the_document(designer_api):
+    before = designer_api.client.get("/api/openapi.json").json["components"]["schemas"]
+    assert "StartData_twostep" not in before and "Form_twostep_review" not in before
+    start = {"type": "object", "required": ["amount"], "properties": {"amount": {"type": "number", "minimum": 1}}}
+    files = {**two_step_files(), "forms/start.schema.json": json.dumps(start).encode()}
+    assert upload(designer_api, files).status_code == 201
+    after = designer_api.client.get("/api/openapi.json").json["components"]["schemas"]
+    assert after["StartData_twostep"] == start
+    assert after["Form_twostep_review"]["required"] == ["approved"]
+    listed = designer_api.get("/api/v1/case-types").json["items"]
+    assert [(t["case_type"], t["start_schema"]) for t in listed] == [("twostep", start)]

@@ -1,53 +1,34 @@
-"""Cases API: open, read, list, timeline, interactions, messages."""
+"""Cases API: open, read, list, timeline, interactions, messages; the case types with their start schemas."""
 from __future__ import annotations
-
-from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
 from engine.errors import ValidationFailed
 from engine.services import cases, repair
 from engine.services.parties import Customer
-from webapp.api.common import ctx, field, int_arg, json_body, principal, requires
+from webapp.api import schemas as s
+from webapp.api.common import ctx, principal, requires
+from webapp.apispec import body, checked, query
 
 bp = Blueprint("cases", __name__)
 
 
-def _customer(body: dict[str, Any], errors: dict[str, str]) -> Customer:
-    raw = field(body, "customer", dict, errors)
-    if raw is None:
-        return Customer(name="")
-    sub: dict[str, str] = {}
-    name = field(raw, "name", str, sub)
-    external_id = field(raw, "external_id", str, sub, required=False)
-    email = field(raw, "email", str, sub, required=False)
-    phone = field(raw, "phone", str, sub, required=False)
-    numbers = {k: field(raw, k, str, sub, required=False) for k in ("national_id", "policy_number", "account_number")}
-    if email is not None and "@" not in email:
-        sub["email"] = "must be an e-mail address"
-    for key in ("name", "external_id", "email", "phone", *numbers):
-        if isinstance(raw.get(key), str) and len(raw[key]) > 320:
-            sub[key] = "is too long: at most 320 characters"
-    errors.update({f"customer.{k}": v for k, v in sub.items()})
-    return Customer(name=name or "", external_id=external_id, email=email, phone=phone, **numbers)
+def _customer(raw: s.NewCustomer) -> Customer:
+    return Customer(name=raw.name, external_id=raw.external_id, email=raw.email, phone=raw.phone,
+                    national_id=raw.national_id, policy_number=raw.policy_number, account_number=raw.account_number)
 
 
 @bp.post("/api/v1/cases")
 @requires("case.create")
+@checked({201: s.Case}, 409, json=s.NewCase,
+         more_errors=lambda raw: cases.start_data_errors(ctx(), raw.get("case_type"), raw.get("data", {})))
 def create_case() -> tuple[Response, int, dict[str, str]]:
-    body = json_body()
-    errors: dict[str, str] = {}
-    case_type = field(body, "case_type", str, errors)
-    customer = _customer(body, errors)
-    channel = field(body, "channel", str, errors)
-    data = field(body, "data", dict, errors, required=False, default={})
-    priority = field(body, "priority", int, errors, required=False, default=0)
-    if errors:
-        raise ValidationFailed("the case request is not valid", details=errors)
+    """Open a case (Idempotency-Key header makes retries safe)"""
+    new = body(s.NewCase)
     key = request.headers.get("Idempotency-Key") or None
     if key is not None and len(key) > 200:
         raise ValidationFailed("Idempotency-Key is too long", details={"Idempotency-Key": "at most 200 characters"})
-    cmd = cases.OpenCase(case_type, customer, channel, data, key, priority)
+    cmd = cases.OpenCase(new.case_type, _customer(new.customer), new.channel, new.data, key, new.priority)
     view, created = cases.open_case(ctx(), cmd, principal().username)
     headers = {"Location": f"/api/v1/cases/{view['reference']}"}
     if not created:
@@ -55,58 +36,69 @@ def create_case() -> tuple[Response, int, dict[str, str]]:
     return jsonify(view), 201, headers
 
 
+@bp.get("/api/v1/case-types")
+@requires("case.read")
+@checked({200: s.CaseTypes})
+def case_types() -> Response:
+    """The case types that can be opened now, each with the JSON schema of its start data"""
+    items = [{"case_type": d.key, "name": d.name, "version": d.version, "start_schema": d.start_schema}
+             for d in sorted(ctx().processes.definitions(), key=lambda d: d.key)]
+    return jsonify({"items": items})
+
+
 @bp.get("/api/v1/cases/<reference>")
 @requires("case.read")
+@checked({200: s.Case}, 404)
 def get_case(reference: str) -> Response:
+    """A case as a front-office agent sees it"""
     return jsonify(cases.get_case(ctx(), reference))
 
 
 @bp.get("/api/v1/cases")
 @requires("case.read")
+@checked({200: s.CasePage}, query=s.CaseQuery)
 def list_cases() -> Response:
-    f = cases.CaseFilter(customer=request.args.get("customer"), status=request.args.get("status"),
-                         case_type=request.args.get("case_type"), limit=int_arg("limit", 50, 1, 200),
-                         cursor=request.args.get("cursor"))
+    """List cases, newest first"""
+    q = query(s.CaseQuery)
+    f = cases.CaseFilter(customer=q.customer, status=q.status, case_type=q.case_type, limit=q.limit, cursor=q.cursor)
     return jsonify(cases.list_cases(ctx(), f))
 
 
 @bp.get("/api/v1/cases/<reference>/timeline")
 @requires("case.read")
+@checked({200: s.Timeline}, 404, query=s.LimitQuery)
 def timeline(reference: str) -> Response:
-    return jsonify({"items": cases.timeline(ctx(), reference, limit=int_arg("limit", 200, 1, 1000))})
+    """Events and interactions, newest first"""
+    return jsonify({"items": cases.timeline(ctx(), reference, limit=query(s.LimitQuery).limit)})
 
 
 @bp.post("/api/v1/cases/<reference>/interactions")
 @requires("interaction.log")
+@checked({201: s.Interaction}, 404, json=s.NewInteraction)
 def log_interaction(reference: str) -> tuple[Response, int]:
-    body = json_body()
-    errors: dict[str, str] = {}
-    channel = field(body, "channel", str, errors)
-    direction = field(body, "direction", str, errors)
-    summary = field(body, "summary", str, errors)
-    if errors:
-        raise ValidationFailed("the interaction is not valid", details=errors)
-    cmd = cases.LogInteraction(reference, channel, direction, summary)
+    """Log a customer interaction"""
+    new = body(s.NewInteraction)
+    cmd = cases.LogInteraction(reference, new.channel, new.direction, new.summary)
     return jsonify(cases.log_interaction(ctx(), cmd, principal().username)), 201
 
 
 @bp.post("/api/v1/cases/<reference>/messages/<name>")
 @requires("message.send")
+@checked({202: s.Case}, 404, 409, json=s.Message, body_required=False)
 def send_message(reference: str, name: str) -> tuple[Response, int]:
-    body = json_body(required=False)
-    errors: dict[str, str] = {}
-    data = field(body, "data", dict, errors, required=False, default={})
-    correlations = field(body, "correlations", dict, errors, required=False, default={})
-    if errors:
-        raise ValidationFailed("the message is not valid", details=errors)
-    return jsonify(cases.send_message(ctx(), reference, name, data, principal().username, correlations)), 202
+    """Deliver a BPMN message (or signal) to the case's process, with correlation keys"""
+    message = body(s.Message)
+    return jsonify(cases.send_message(ctx(), reference, name, message.data, principal().username,
+                                      message.correlations)), 202
 
 
 @bp.post("/api/v1/cases/<reference>/retry")
 @requires("case.retry")
+@checked({200: s.Case}, 404, 409, json=s.Retry, body_required=False)
 def retry(reference: str) -> Response:
-    body = json_body(required=False)
-    version = body.get("version")
+    """Run the failed step of a case in status 'incident' again; with 'version' (designer, admin) move the case
+    onto that version first"""
+    version = body(s.Retry).version
     if version is not None:  # moving onto another version is a repair: designers and admins
         principal().require("case.repair")
     return jsonify(repair.retry(ctx(), reference, principal().username, version))
@@ -114,8 +106,11 @@ def retry(reference: str) -> Response:
 
 @bp.get("/api/v1/search")
 @requires("case.read")
+@checked({200: s.SearchResult}, query=s.SearchQuery)
 def search() -> Response:
-    query = request.args.get("q", "").strip()
-    if not query:
+    """Full-text search over cases, interactions and documents"""
+    q = query(s.SearchQuery)
+    words = q.q.strip()
+    if not words:
         raise ValidationFailed("a search needs words", details={"q": "is required"})
-    return jsonify({"query": query, "items": cases.search_all(ctx(), query, limit=int_arg("limit", 20, 1, 100))})
+    return jsonify({"query": words, "items": cases.search_all(ctx(), words, limit=q.limit)})

@@ -1,4 +1,5 @@
-"""Request helpers shared by the API modules: auth, JSON bodies, query parameters."""
+"""Request helpers shared by the API modules: auth and reading JSON bodies (their fields are checked against
+the models in ``webapp.api.schemas``)."""
 from __future__ import annotations
 
 import json
@@ -98,52 +99,3 @@ def check_clean(value: Any, path: str = "") -> None:
     elif isinstance(value, list):
         for index, item in enumerate(value):
             check_clean(item, f"{path}[{index}]")
-
-
-def field(body: dict[str, Any], name: str, kind: type | tuple[type, ...], errors: dict[str, str], *,
-          required: bool = True, default: Any = None) -> Any:
-    value = body.get(name, default)
-    if value is None:
-        if required:
-            errors[name] = "is required"
-        return default
-    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        names = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
-        errors[name] = f"must be {_json_type(names)}"
-        return default
-    if kind is int and not -INT32 <= value < INT32:
-        errors[name] = f"must be between {-INT32:,} and {INT32 - 1:,}"
-        return default
-    return value
-
-
-INT32 = 2**31  # integer columns (priority, counts) are 32-bit
-
-
-def _json_type(py: str) -> str:
-    return {"str": "text", "dict": "an object", "int": "a whole number", "list": "a list", "bool": "true or false",
-            "int/float": "a number"}.get(py, f"a {py}")
-
-
-def int_arg(name: str, default: int, lo: int = 1, hi: int = 500) -> int:
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError as err:
-        raise ValidationFailed(f"invalid query parameter '{name}'", details={name: "must be an integer"}) from err
-    if not lo <= value <= hi:
-        raise ValidationFailed(f"invalid query parameter '{name}'", details={name: f"must be {lo}..{hi}"})
-    return value
-
-
-def bool_arg(name: str) -> bool | None:
-    raw = request.args.get(name)
-    if raw is None:
-        return None
-    if raw.lower() in ("1", "true", "yes"):
-        return True
-    if raw.lower() in ("0", "false", "no"):
-        return False
-    raise ValidationFailed(f"invalid query parameter '{name}'", details={name: "must be true or false"})

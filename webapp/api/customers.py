@@ -2,44 +2,47 @@
 read one with their cases, and undo a merge of two customers."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, jsonify
 
 from engine.errors import ValidationFailed
 from engine.services import duplicates, notes
-from webapp.api.common import ctx, field, int_arg, json_body, principal, requires
+from webapp.api import schemas as s
+from webapp.api.common import ctx, principal, requires
+from webapp.apispec import body, checked, query
 
 bp = Blueprint("customers", __name__)
-MAX_QUERY = 200
 
 
 @bp.get("/api/v1/customers")
 @requires("case.read")
+@checked({200: s.FoundCustomers}, query=s.CustomerQuery)
 def find() -> Response:
-    query = request.args.get("q", "").strip()
-    if not query:
+    """Find customers by name, e-mail, phone (any common format), case reference or policy number, each with
+    their cases"""
+    q = query(s.CustomerQuery)
+    words = q.q.strip()
+    if not words:
         raise ValidationFailed("say whom to look for", details={"q": "a name, e-mail, phone, reference or policy number"})
-    if len(query) > MAX_QUERY:
-        raise ValidationFailed("the search is too long", details={"q": f"at most {MAX_QUERY} characters"})
     who = principal()
-    found = notes.find_customers(ctx(), who, query, limit=int_arg("limit", 20, 1, 50))
+    found = notes.find_customers(ctx(), who, words, limit=q.limit)
     items = [{**row, "cases": notes.customer(ctx(), who, row["id"], limit=20)["cases"]} for row in found]
-    return jsonify({"query": query, "items": [_jsonable(i) for i in items]})
+    return jsonify({"query": words, "items": [_jsonable(i) for i in items]})
 
 
-@bp.get("/api/v1/customers/<int:party_id>")
+@bp.get("/api/v1/customers/<int:id>")
 @requires("case.read")
-def get(party_id: int) -> Response:
-    return jsonify(_jsonable(notes.customer(ctx(), principal(), party_id)))
+@checked({200: s.Customer}, 404)
+def get(id: int) -> Response:
+    """A customer with identifiers and cases"""
+    return jsonify(_jsonable(notes.customer(ctx(), principal(), id)))
 
 
-@bp.post("/api/v1/customers/<int:party_id>/unmerge")
+@bp.post("/api/v1/customers/<int:id>/unmerge")
 @requires("work.complete")
-def unmerge(party_id: int) -> Response:
-    errors: dict[str, str] = {}
-    reason = field(json_body(), "reason", str, errors)
-    if errors:
-        raise ValidationFailed("say why the merge is undone", details=errors)
-    return jsonify(duplicates.undo_merge(ctx(), principal(), party_id, reason))
+@checked({200: s.Unmerged}, 404, json=s.Reason)
+def unmerge(id: int) -> Response:
+    """Undo the merge of this customer into another"""
+    return jsonify(duplicates.undo_merge(ctx(), principal(), id, body(s.Reason).reason))
 
 
 def _jsonable(value):  # type: ignore[no-untyped-def]

@@ -5,9 +5,12 @@ from flask import Blueprint, Response, jsonify, request
 
 from engine.errors import ValidationFailed
 from engine.services import documents
-from webapp.api.common import ctx, int_arg, principal, requires
+from webapp.api import schemas as s
+from webapp.api.common import ctx, principal, requires
+from webapp.apispec import checked, query
 
 bp = Blueprint("documents", __name__)
+UPLOADED = {202: s.Uploaded, 200: s.Uploaded}
 
 
 def _upload(reference: str | None) -> tuple[Response, int]:
@@ -24,42 +27,54 @@ def _upload(reference: str | None) -> tuple[Response, int]:
 
 @bp.post("/api/v1/cases/<reference>/documents")
 @requires("document.upload")
+@checked(UPLOADED, 404, 413, form=s.Upload)
 def upload_to_case(reference: str) -> tuple[Response, int]:
+    """Upload to a case (multipart field 'file'); 202 once stored and queued, 200 for a duplicate"""
     return _upload(reference)
 
 
 @bp.post("/api/v1/documents")
 @requires("document.upload")
+@checked(UPLOADED, 413, form=s.Upload)
 def upload_to_inbox() -> tuple[Response, int]:
+    """Upload to the inbox (multipart field 'file'); 202 once stored and queued, 200 for a duplicate"""
     return _upload(None)
 
 
-@bp.get("/api/v1/documents/<int:document_id>")
+@bp.get("/api/v1/documents/<int:id>")
 @requires("case.read")
-def get_document(document_id: int) -> Response:
-    return jsonify(documents.get_document(ctx(), document_id))
+@checked({200: s.Document}, 404)
+def get_document(id: int) -> Response:
+    """A document: status, type, confidence, pages, fields, case"""
+    return jsonify(documents.get_document(ctx(), id))
 
 
-@bp.get("/api/v1/documents/<int:document_id>/content")
+@bp.get("/api/v1/documents/<int:id>/content")
 @requires("case.read")
-def get_content(document_id: int) -> Response:
-    data, media_type, filename = documents.get_content(ctx(), document_id)
+@checked({200: None}, 404)
+def get_content(id: int) -> Response:
+    """The original bytes"""
+    data, media_type, filename = documents.get_content(ctx(), id)
     response = Response(data, mimetype=media_type)
     response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 
 
-@bp.get("/api/v1/documents/<int:document_id>/pages/<int:number>")
+@bp.get("/api/v1/documents/<int:id>/pages/<int:n>")
 @requires("case.read")
-def get_page(document_id: int, number: int) -> Response:
-    return jsonify(documents.page_words(ctx(), document_id, number))
+@checked({200: s.Page}, 404)
+def get_page(id: int, n: int) -> Response:
+    """A page's text and words with their boxes (in page pixels)"""
+    return jsonify(documents.page_words(ctx(), id, n))
 
 
-@bp.get("/api/v1/documents/<int:document_id>/pages/<int:number>.png")
+@bp.get("/api/v1/documents/<int:id>/pages/<int:n>.png")
 @requires("case.read")
-def get_page_image(document_id: int, number: int) -> Response:
-    width = int_arg("width", 1240, 100, 4000)
-    response = Response(documents.page_png(ctx(), document_id, number, width), mimetype="image/png")
+@checked({200: None}, 404, query=s.PageImageQuery)
+def get_page_image(id: int, n: int) -> Response:
+    """A page image (boxes scale by width / page width)"""
+    width = query(s.PageImageQuery).width
+    response = Response(documents.page_png(ctx(), id, n, width), mimetype="image/png")
     response.headers["Cache-Control"] = "private, max-age=3600"
     return response

@@ -7,7 +7,9 @@ from flask import Blueprint, Response, jsonify, request
 from engine.errors import ValidationFailed
 from engine.services import deployments, migrations
 from engine.services.correlation import send_correlated
-from webapp.api.common import ctx, field, json_body, principal, requires
+from webapp.api import schemas as s
+from webapp.api.common import ctx, principal, requires
+from webapp.apispec import body, checked, query
 
 bp = Blueprint("processes", __name__)
 
@@ -25,7 +27,9 @@ def uploaded_package() -> tuple[bytes, str]:
 
 @bp.post("/api/v1/process-versions")
 @requires("process.deploy")
+@checked({201: s.ProcessVersion}, 413, form=s.Upload)
 def deploy() -> tuple[Response, int, dict[str, str]]:
+    """Deploy a zipped process folder (multipart field 'file'); validated first, current at once"""
     raw, folder = uploaded_package()
     version = deployments.deploy_package(ctx(), raw, principal().username, folder_name=folder)
     return jsonify(version), 201, {"Location": f"/api/v1/process-versions/{version['id']}"}
@@ -33,39 +37,35 @@ def deploy() -> tuple[Response, int, dict[str, str]]:
 
 @bp.get("/api/v1/process-versions")
 @requires("process.read")
+@checked({200: s.ProcessVersions}, query=s.VersionQuery)
 def list_versions() -> Response:
-    return jsonify({"items": deployments.list_versions(ctx(), request.args.get("case_type") or None),
+    """Every stored version, and the processes that are broken"""
+    return jsonify({"items": deployments.list_versions(ctx(), query(s.VersionQuery).case_type or None),
                     "broken": deployments.broken_processes(ctx())})
 
 
-@bp.get("/api/v1/process-versions/<int:version_id>")
+@bp.get("/api/v1/process-versions/<int:id>")
 @requires("process.read")
-def get_version(version_id: int) -> Response:
-    return jsonify(deployments.get_version(ctx(), version_id))
+@checked({200: s.ProcessVersion}, 404)
+def get_version(id: int) -> Response:
+    """One version"""
+    return jsonify(deployments.get_version(ctx(), id))
 
 
 @bp.post("/api/v1/migrations")
 @requires("process.deploy")
+@checked({200: s.MigrationReport}, json=s.Migration)
 def migrate() -> Response:
-    body = json_body()
-    errors: dict[str, str] = {}
-    case_type = field(body, "case_type", str, errors)
-    from_version = field(body, "from_version", (int, str), errors)
-    to_version = field(body, "to_version", (int, str), errors)
-    dry_run = field(body, "dry_run", bool, errors, required=False, default=True)
-    if errors:
-        raise ValidationFailed("the migration request is not valid", details=errors)
-    req = migrations.MigrationRequest(case_type, from_version, to_version, dry_run)
+    """Move the running cases of one version to another (dry run first: per case where each step maps)"""
+    m = body(s.Migration)
+    req = migrations.MigrationRequest(m.case_type, m.from_version, m.to_version, m.dry_run)
     return jsonify(migrations.migrate_cases(ctx(), req, principal().username))
 
 
 @bp.post("/api/v1/messages/<name>")
 @requires("message.send")
+@checked({202: s.Case}, 409, json=s.CorrelatedMessage)
 def send_message(name: str) -> tuple[Response, int]:
-    body = json_body()
-    errors: dict[str, str] = {}
-    data = field(body, "data", dict, errors, required=False, default={})
-    correlations = field(body, "correlations", dict, errors)
-    if errors:
-        raise ValidationFailed("the message is not valid", details=errors)
-    return jsonify(send_correlated(ctx(), name, data, correlations, principal().username)), 202
+    """Deliver a message to the one running case waiting for it with these correlation values"""
+    m = body(s.CorrelatedMessage)
+    return jsonify(send_correlated(ctx(), name, m.data, m.correlations, principal().username)), 202
