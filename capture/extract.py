@@ -89,3 +89,14 @@ def _fields(laid: list[list[Row]], text: str) -> list[Field]:
         if holder:
             out.append(holder)
     return out
+
+
+def vendor_line(pages: Sequence[Page]) -> Field | None:
+    """The vendor's name where the letterhead shows it on the first page, also when OCR read it unsurely
+    (for a second reading of that line), its box on the page as stored."""
+    laid = laid_out(pages[:1])
+    if not laid:
+        return None
+    body = statistics.median(w.h for row in laid[0] for w in row.words)
+    found = issuers.vendor(laid[0], body, keep_unsure=True)
+    return _as_stored(found[0], pages[0]) if found and found[0] else None

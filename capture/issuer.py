@@ -19,6 +19,7 @@ from . import vocabulary as v
 from .commerce import field
 from .layout import Row
 from .model import Field
+from .vocabulary import fold
 from .reading import Label, Lexicon, Value, after, dates_in, label_spans, labels, under
 
 NOT_VENDOR = Lexicon(v.NOT_VENDOR)
@@ -94,11 +95,12 @@ def _address_follows(rows: Sequence[Row], row: Row) -> bool:
 UNSURE_WORD = 60.0  # OCR confidence under which a word is as likely misread as not (Tesseract's scale)
 
 
-def vendor(page_rows: Sequence[Row], body_height: float) -> tuple[Field | None, int] | None:
+def vendor(page_rows: Sequence[Row], body_height: float,
+           keep_unsure: bool = False) -> tuple[Field | None, int] | None:
     """The issuer's name as printed: the strongest name-like row among the first of page 1 (letterhead),
     or the value of a "Supplier"/"From" label. Returns the field and the row it ends on; the field is
     None when the name was found but a word of it was read unsurely (a misread name is worse than none:
-    the address under it is still read)."""
+    the address under it is still read; ``keep_unsure`` returns it all the same, for a second reading)."""
     for label in labels(page_rows, VENDOR_LABELS, at_start=True):
         if any(start <= label.end for start, _ in label_spans(label.row, NOT_VENDOR)):
             continue  # "Company Reg No. ...": the label belongs to another phrase
@@ -108,7 +110,7 @@ def vendor(page_rows: Sequence[Row], body_height: float) -> tuple[Field | None, 
         text = " ".join(w.text for w in words).strip(" :")
         if len(_LETTERS.findall(text)) >= 3:
             value = Value(text, tuple(words), False)
-            if 100 * value.conf < UNSURE_WORD:
+            if 100 * value.conf < UNSURE_WORD and not keep_unsure:
                 return None, label.row.index
             return field("vendor", text, value, label.row.page, 0.8 * value.conf), label.row.index
     buyer_rows = {lab.row.index for lab in labels(page_rows, BUYER, at_start=True)}
@@ -132,7 +134,7 @@ def vendor(page_rows: Sequence[Row], body_height: float) -> tuple[Field | None, 
     elif prev is not None and _continues(prev, row, body_height):
         text, row = f"{' '.join(prev.text.split())} {text}", Row(row.index, prev.words + row.words, row.page)
     name_words = [w for w in row.words if not _REGISTRATION.fullmatch(w.text)]
-    if min(w.conf for w in name_words or row.words) < UNSURE_WORD:
+    if min(w.conf for w in name_words or row.words) < UNSURE_WORD and not keep_unsure:
         return None, row_end
     text = _OCR_LETTERS.sub(_as_letters, _REGISTRATION.sub("", text)).strip()
     text = repair_legal_form(_unglue_legal_form(text))
@@ -142,8 +144,10 @@ def vendor(page_rows: Sequence[Row], body_height: float) -> tuple[Field | None, 
 
 # a company registration number printed after the name: "(519537-X)", "(Co. No. 113825-W)"
 _REGISTRATION = re.compile(r"\s*[（(][^()（）]*\d[^()（）]*[)）]?\s*$")
-# a word of letters where OCR read O as 0 or I/l as 1 ("S0ON", "1DEA", "0ld Town")
-_OCR_LETTERS = re.compile(r"\b(?=[A-Za-z01]*[A-Za-z]{2})[A-Za-z]*[01][A-Za-z01]*\b")
+# a word of letters where OCR read O as 0 or I/l as 1 ("S0ON", "1DEA", "0ld Town", "c0m"), or an abbreviation
+# closed by its full stop ("C0." for "CO.")
+_OCR_LETTERS = re.compile(r"\b(?:(?=[A-Za-z01]*[A-Za-z]{2})[A-Za-z]*[01][A-Za-z01]*|[A-Za-z]+[01][A-Za-z]+"
+                          r"|[A-Za-z][0](?=\.))\b")
 _DIGIT_AS_LETTER = str.maketrans({"0": "O", "1": "I"})
 _DIGIT_AS_SMALL = str.maketrans({"0": "o", "1": "l"})
 
@@ -222,13 +226,24 @@ def _continues(prev: Row, row: Row, body_height: float) -> bool:
     if not matches or matches[-1].end() < len(_REGISTRATION.sub("", row.text).rstrip(" .,")) - 1:
         return False
     starts_with_suffix = matches[0].start() == 0
-    if re.search(r"\d", prev.text) or prev.text == prev.text.lower() or label_spans(prev, NOT_VENDOR):
+    if re.search(r"\d", prev.text) or prev.text == prev.text.lower() or _is_label(prev):
         return False
     if v.ADDRESS_WORDS.search(prev.text):
         return False
     if len(_LETTERS.findall(prev.text)) < 3:
         return False
     return starts_with_suffix or (0.8 <= prev.height / max(row.height, 1.0) <= 1.25 and len(row.text.split()) <= 4)
+
+
+def _is_label(row: Row) -> bool:
+    """A title or label row, also when OCR lost or moved its spaces ("ACCOUNT'SCOPY", "TAXINVOICE")."""
+    if label_spans(row, NOT_VENDOR):
+        return True
+    squeezed = fold(row.text).replace(" ", "")
+    return any(squeezed.startswith(phrase) for phrase in _GLUED_NOT_VENDOR)
+
+
+_GLUED_NOT_VENDOR = tuple(sorted({p.replace(" ", "") for p in v.NOT_VENDOR if " " in p and len(p) >= 8}))
 
 
 def vendor_address(page_rows: Sequence[Row], after_row: int) -> Field | None:

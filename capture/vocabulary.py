@@ -154,6 +154,7 @@ receipt|tax invoice|invoice|simplified tax invoice|cash bill|cash sales|official
 |duplicate|customer copy|payslip|statement|www|http|email|e mail|bill to|invoice to|order|table|counter|receipt no
 |ust idnr|steuernummer|siret|tva intra|kvk|btw nr|cif|nif|partita iva|p iva|abn|hours|opening hours|shopping hours
 |business hours|offnungszeiten|horaires|openingstijden|horario|orario|account s copy|accounts copy|merchant copy
+|thanks|thank|tq|danke|vielen dank|merci|bedankt|dank u|gracias|grazie|willkommen|bienvenue|welkom|bienvenido|benvenuto
 """)
 # labels of the numbers a company prints under its name: registration, tax and trade-register numbers
 REGISTRATION_LABEL = _phrases("""
@@ -164,7 +165,7 @@ co reg|co no|company reg|company reg no|company no|company number|reg no|registr
 |partita iva|p iva|codice fiscale|cod fisc|rea|abn|acn|registered in|registered no|registered office
 """)
 # labels of the phone, fax and messaging numbers printed with an address
-PHONE_LABEL = _phrases("tel|tel no|telephone|phone|ph|mobile|mob|hp|fax|whatsapp|whatsapps|telefon|tel nr|telefax"
+PHONE_LABEL = _phrases("tel|tel no|telephone|phone|ph|mobile|mobil|mob|hp|fax|whatsapp|whatsapps|telefon|tel nr|telefax"
                        "|telephone fixe|portable|telefoon|tel nr|mobiel|telefono|movil|cellulare|cell")
 LEGAL_FORM = re.compile(
     r"(?<![\w])(?:sdn\.? ?bhd|s/?b|bhd|berhad|ltd|limited|gmbh|mbh|ag|kg|b\.? ?v|n\.? ?v|inc|llc|llp|plc|corp"
