@@ -259,11 +259,13 @@ def vendor_address(page_rows: Sequence[Row], after_row: int) -> Field | None:
             continue  # "(801580-T)", "GST ID: 000429166592" under the name: not yet the address
         if _is_phone(row) or label_spans(row, BUYER):
             break
-        if taken and (label_spans(row, NOT_VENDOR) or dates_in(row.words)):
+        if dates_in(row.words):
+            if taken:
+                break
+            continue  # a time stamp printed under the name
+        if taken and label_spans(row, NOT_VENDOR):
             break
         if not taken:
-            if dates_in(row.words) and not _is_street(row):
-                continue  # a time stamp printed under the name
             if label_spans(row, NOT_VENDOR):
                 break
             if not _is_street(row):
