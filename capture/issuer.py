@@ -257,12 +257,12 @@ def vendor_address(page_rows: Sequence[Row], after_row: int) -> Field | None:
             if taken:
                 break
             continue  # "(801580-T)", "GST ID: 000429166592" under the name: not yet the address
-        if _is_phone(row) or label_spans(row, BUYER):
-            break
         if dates_in(row.words):
             if taken:
                 break
             continue  # a time stamp printed under the name
+        if _is_phone(row) or label_spans(row, BUYER):
+            break
         if taken and label_spans(row, NOT_VENDOR):
             break
         if not taken:

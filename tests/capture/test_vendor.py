@@ -170,6 +170,13 @@ def test_a_name_read_unsurely_is_left_out_but_its_address_is_read() -> None:
         (("PETALING", 100), ("JAYA,", 300), ("SELANGOR", 420)),
         (("Mobile", 100), ("/Whatsapps", 260), (":", 500), ("+6012-918", 540), ("7937", 780)),
     ), "54, JALAN SS23/11 TAMAN SEA,47400 PETALING JAYA, SELANGOR"),
+    ((  # the till's time stamp printed under the name
+        (("Bakkerij", 100), ("Jansen", 300)),
+        (("12-03-2024", 100), ("14:05", 400)),
+        (("Keizersgracht", 100), ("101", 420)),
+        (("1015", 100), ("CJ", 220), ("Amsterdam", 300)),
+        (("Bon", 100), ("nr.", 200), ("4411", 280)),
+    ), "Keizersgracht 101 1015 CJ Amsterdam"),
 ])
 def test_the_address_is_read_past_registration_numbers_and_up_to_the_phone(rows: tuple, address: str) -> None:
     assert fields_of(*rows)["vendor_address"] == address
