@@ -15,7 +15,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from .classify import ClassificationRules, classify
 from .errors import NoTextFound
 from .extract import vendor_line
-from .fields import find_fields, keep_for
+from .fields import FIELDS_BY_TYPE, find_fields, keep_for
 from .header import reread_vendor
 from .images import read_image
 from .model import CaptureResult, Classification, Field, Limits, Page
@@ -47,7 +47,10 @@ def process(data: bytes, *, limits: Limits, rules: ClassificationRules) -> Captu
 def _second_look(pages: tuple[Page, ...], raster: Raster, rules: ClassificationRules, classification: Classification,
                  fields: tuple[Field, ...]) -> tuple[tuple[Page, ...], Classification, tuple[Field, ...]]:
     """The letterhead's name line read again by the second engine (``capture.header``), the document
-    analysed again if that changed a word."""
+    analysed again if that changed a word. Not for documents surely of a type without an issuer (an ID card)."""
+    carried = FIELDS_BY_TYPE.get(classification.doc_type)
+    if classification.confident and carried is not None and not carried & {"vendor", "employer"}:
+        return pages, classification, fields
     line = vendor_line(pages)
     if line is None:
         return pages, classification, fields

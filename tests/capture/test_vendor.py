@@ -5,6 +5,8 @@ read again from the pixels by the second engine. The address under it: past the 
 the shop's branch name, up to the phone."""
 from __future__ import annotations
 
+import io
+
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
@@ -230,3 +232,26 @@ def test_a_shop_name_misread_as_a_dictionary_word_is_read_again_from_the_image()
     assert [w.text for w in mended.words] == ["SANYU", "STATIONERY", "SHOP"]
     assert mended.text == "SANYU STATIONERY SHOP"
     assert header.reread_vendor(mended, image, 1.0, line) is mended  # read right: nothing changes
+
+
+@pytest.mark.ocr
+@pytest.mark.skipif(not rapid.available(), reason="RapidOCR is not installed")
+def test_a_scanned_receipt_names_its_shop_as_printed(limits: capture.Limits, rules: capture.ClassificationRules) -> None:
+    """Through the product path (OCR, the second look at the letterhead, extraction): the shop's name as
+    printed, though no dictionary word, and the address under it up to the phone."""
+    bold = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf", 30)
+    regular = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 20)
+    image = Image.new("L", (640, 900), 255)
+    draw = ImageDraw.Draw(image)
+    y = 40
+    for text, font in (("SANYU STATIONERY SHOP", bold), ("NO. 31G, JALAN SETIA INDAH", regular),
+                       ("40170 SETIA ALAM", regular), ("Tel: +603-3362 4137", regular), ("TAX INVOICE", bold),
+                       ("Date: 28/03/2018", regular), ("PEN BLUE 2.50", regular), ("TOTAL 2.50", bold),
+                       ("CASH 10.00", regular), ("CHANGE 7.50", regular)):
+        draw.text((40, y), text, font=font, fill=0)
+        y += 60
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    result = capture.process(out.getvalue(), limits=limits, rules=rules)
+    assert result.field("vendor").value == "SANYU STATIONERY SHOP"  # type: ignore[union-attr]
+    assert result.field("vendor_address").value == "NO. 31G, JALAN SETIA INDAH 40170 SETIA ALAM"  # type: ignore[union-attr]
