@@ -136,7 +136,7 @@ def vendor(page_rows: Sequence[Row], body_height: float,
     name_words = [w for w in row.words if not _REGISTRATION.fullmatch(w.text)]
     if min(w.conf for w in name_words or row.words) < UNSURE_WORD and not keep_unsure:
         return None, row_end
-    text = _OCR_LETTERS.sub(_as_letters, _REGISTRATION.sub("", text)).strip()
+    text = _mend_signs(_OCR_LETTERS.sub(_as_letters, _REGISTRATION.sub("", text)).strip())
     text = repair_legal_form(_unglue_legal_form(text))
     confidence = min(0.9, 0.45 + 0.1 * score) * min(w.conf for w in row.words) / 100
     return Field("vendor", text, row.text, row.page, row.box, round(confidence, 3)), row_end
@@ -150,6 +150,20 @@ _OCR_LETTERS = re.compile(r"\b(?:(?=[A-Za-z01]*[A-Za-z]{2})[A-Za-z]*[01][A-Za-z0
                           r"|[A-Za-z][0](?=\.))\b")
 _DIGIT_AS_LETTER = str.maketrans({"0": "O", "1": "I"})
 _DIGIT_AS_SMALL = str.maketrans({"0": "o", "1": "l"})
+
+
+# signs OCR reads for a letter or a bracket of a name: "¥" for Y within a word ("D.I.¥."), "C" for the "("
+# of a bracket left unopened ("BOOK CO. CM) SDN BHD")
+_YEN_IN_WORD = re.compile(r"(?<=[A-Za-z.])¥|¥(?=[A-Za-z.])")
+_C_FOR_BRACKET = re.compile(r"(?<![\w(])C([A-Z]{1,4}\))")
+
+
+def _mend_signs(name: str) -> str:
+    """A company name with the signs OCR misread for letters or brackets put right (see above)."""
+    name = _YEN_IN_WORD.sub("Y", name)
+    if name.count(")") > name.count("("):
+        name = _C_FOR_BRACKET.sub(r"(\1", name, count=1)
+    return name
 
 
 def _as_letters(match: re.Match[str]) -> str:

@@ -255,3 +255,13 @@ def test_a_scanned_receipt_names_its_shop_as_printed(limits: capture.Limits, rul
     result = capture.process(out.getvalue(), limits=limits, rules=rules)
     assert result.field("vendor").value == "SANYU STATIONERY SHOP"  # type: ignore[union-attr]
     assert result.field("vendor_address").value == "NO. 31G, JALAN SETIA INDAH 40170 SETIA ALAM"  # type: ignore[union-attr]
+
+
+def test_signs_ocr_reads_for_a_letter_or_a_bracket_of_the_name_are_put_right() -> None:
+    address = (("No", 100), ("8,", 170), ("Jalan", 240), ("Raja", 380)), (("56000", 100), ("Kuala", 230), ("Lumpur", 380))
+    assert fields_of((("POPULAR", 100), ("BOOK", 300), ("CO.", 420), ("CM)", 500), ("SDN", 600), ("BHD", 700)),
+                     *address)["vendor"] == "POPULAR BOOK CO. (M) SDN BHD"
+    assert fields_of((("MR.", 100), ("D.I.¥.", 200), ("(M)", 360), ("SDN", 450), ("BHD", 550)),
+                     *address)["vendor"] == "MR. D.I.Y. (M) SDN BHD"
+    assert fields_of((("CAFE", 100), ("CORNER", 250), ("(KL)", 450), ("SDN", 550), ("BHD", 650)),
+                     *address)["vendor"] == "CAFE CORNER (KL) SDN BHD"  # a C of the name stays a C
