@@ -72,18 +72,31 @@ def _fields(laid: list[list[Row]], text: str) -> list[Field]:
     body = statistics.median(w.h for row in first for w in row.words)
     issuer = issuers.vendor(first, body)
     vendor_rows: set[int] = set()
+    name = issuer[0] if issuer else None
     if issuer:
-        out.append(issuer[0])
+        if name:
+            out.append(name)
         vendor_rows = set(range(0, issuer[1] + 1))
         address = issuers.vendor_address(first, issuer[1])
         if address:
             out.append(address)
     out += people.payslip_fields(laid, cur.value if cur else None)
-    if issuer and not any(f.name == "employer" for f in out):
-        out.append(replace(issuer[0], name="employer", confidence=round(0.8 * issuer[0].confidence, 3)))
+    if name and not any(f.name == "employer" for f in out):
+        out.append(replace(name, name="employer", confidence=round(0.8 * name.confidence, 3)))
     out += people.id_fields(laid, text)
     if not any(f.name == "holder_name" for f in out):
         holder = people.addressee(laid, vendor_rows)
         if holder:
             out.append(holder)
     return out
+
+
+def vendor_line(pages: Sequence[Page]) -> Field | None:
+    """The vendor's name where the letterhead shows it on the first page, also when OCR read it unsurely
+    (for a second reading of that line), its box on the page as stored."""
+    laid = laid_out(pages[:1])
+    if not laid:
+        return None
+    body = statistics.median(w.h for row in laid[0] for w in row.words)
+    found = issuers.vendor(laid[0], body, keep_unsure=True)
+    return _as_stored(found[0], pages[0]) if found and found[0] else None

@@ -10,6 +10,7 @@ character in the closing legal form is mended (a closed vocabulary); the name it
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 
 from rapidfuzz.distance import Levenshtein
@@ -18,7 +19,8 @@ from . import vocabulary as v
 from .commerce import field
 from .layout import Row
 from .model import Field
-from .reading import Lexicon, Value, after, dates_in, label_spans, labels, under
+from .vocabulary import fold
+from .reading import Label, Lexicon, Value, after, dates_in, label_spans, labels, under
 
 NOT_VENDOR = Lexicon(v.NOT_VENDOR)
 VENDOR_LABELS = Lexicon(v.VENDOR_LABEL)
@@ -37,10 +39,13 @@ def _vendor_score(row: Row, rank: int, body_height: float) -> float:
     if _OPENING_HOURS.search(text):
         return -9.0
     score = 2.0 - 0.4 * rank
+    text = _unglue_legal_form(text)
     suffix = v.COMPANY_SUFFIX.search(text)
     rest = text[: suffix.start()] + text[suffix.end():] if suffix else ""
     if suffix and (_WORD.search(rest) or not _LETTERS.search(rest)):
         score += 3.0  # a legal form or trade word (alone, or beside a real name); "HO AG" is noise, not a company
+        if v.LEGAL_FORM.search(text):
+            score += 1.0  # the legal entity ("TRI SHAAS SDN BHD") rather than the shop's trading name under it
     spans = label_spans(row, NOT_VENDOR)
     if spans:
         score -= 4.0 if spans[0][0] == 0 else 2.0
@@ -54,26 +59,59 @@ def _vendor_score(row: Row, rank: int, body_height: float) -> float:
     return score
 
 
+# a legal form glued to the name by OCR that lost the space ("Sc0opSdnBhd", "BAKERIES(KL)SDNBHD", "MüllerGmbH"):
+# only forms no word of the six languages ends with
+_GLUED_FORM = re.compile(
+    r"(?:(?<=[^\W_]{3})|(?<=[^\W_]\)))(sdn\.? ?bhd|bhd|berhad|gmbh|ltd|b\.v\.|s\.r\.l\.|s\.p\.a\.|s\.a\.r\.l\.)(?=\W*$)",
+    re.I)
+
+
+def _unglue_legal_form(text: str) -> str:
+    """``text`` with a space put back before a legal form OCR glued to the name, for scoring only."""
+    return " ".join(_GLUED_FORM.sub(r" \1", word) for word in text.split())
+
+
+def _stands_as_label(label: Label) -> bool:
+    """A label set apart as a label: closed by a colon ("Supplier:", "From :"), alone on its row (the value
+    under it), or with its value beyond a gap wider than a space."""
+    words = label.row.words
+    if label.end >= len(words) or words[label.end - 1].text.endswith((":", "：")) or words[label.end].text[:1] in ":：":
+        return True
+    last, nxt = words[label.end - 1], words[label.end]
+    return nxt.x - (last.x + last.w) > 1.5 * max(last.h, nxt.h)
+
+
 def _address_follows(rows: Sequence[Row], row: Row) -> bool:
-    """An address starts on the next row (or the one after a registration number)."""
+    """An address starts on the next row or the one after (past a registration number or the shop's
+    trading name), before any phone number or label."""
     for nxt in rows[row.index + 1: row.index + 3]:
         if v.ADDRESS_WORDS.search(nxt.text) or v.POSTCODE.search(nxt.text):
             return True
-        if not re.fullmatch(r"[\W\d\-]*\(?[\w. :-]*\d[\w-]*\)?[\W]*", nxt.text):
+        if _PHONE.search(nxt.text) and not re.fullmatch(_REGISTRATION_ROW, nxt.text) or label_spans(nxt, NOT_VENDOR):
             return False
     return False
 
 
-def vendor(page_rows: Sequence[Row], body_height: float) -> tuple[Field, int] | None:
+UNSURE_WORD = 60.0  # OCR confidence under which a word is as likely misread as not (Tesseract's scale)
+
+
+def vendor(page_rows: Sequence[Row], body_height: float,
+           keep_unsure: bool = False) -> tuple[Field | None, int] | None:
     """The issuer's name as printed: the strongest name-like row among the first of page 1 (letterhead),
-    or the value of a "Supplier"/"From" label. Returns the field and the row it ends on."""
+    or the value of a "Supplier"/"From" label. Returns the field and the row it ends on; the field is
+    None when the name was found but a word of it was read unsurely (a misread name is worse than none:
+    the address under it is still read; ``keep_unsure`` returns it all the same, for a second reading)."""
     for label in labels(page_rows, VENDOR_LABELS, at_start=True):
         if any(start <= label.end for start, _ in label_spans(label.row, NOT_VENDOR)):
             continue  # "Company Reg No. ...": the label belongs to another phrase
+        if not _stands_as_label(label):
+            continue  # "from the date of purchase": a sentence of the small print, not a "From:" label
         words = after(label) or next(iter(under(label, page_rows, 1)), ())
         text = " ".join(w.text for w in words).strip(" :")
         if len(_LETTERS.findall(text)) >= 3:
             value = Value(text, tuple(words), False)
+            if 100 * value.conf < UNSURE_WORD and not keep_unsure:
+                return None, label.row.index
             return field("vendor", text, value, label.row.page, 0.8 * value.conf), label.row.index
     buyer_rows = {lab.row.index for lab in labels(page_rows, BUYER, at_start=True)}
     head = [r for r in page_rows[:8] if r.index not in buyer_rows]
@@ -89,22 +127,43 @@ def vendor(page_rows: Sequence[Row], body_height: float) -> tuple[Field, int] | 
     prev = page_rows[row.index - 1] if row.index > 0 else None
     if nxt is not None and v.COMPANY_SUFFIX.fullmatch(nxt.text.strip(" .,")) and not v.COMPANY_SUFFIX.search(text):
         text, row_end = f"{text} {nxt.text.strip(' ,:;-*')}", nxt.index
+        row = Row(row.index, row.words + nxt.words, row.page)
     elif nxt is not None and _legal_entity_below(row, nxt):
         text, row_end = f"{text} {' '.join(nxt.text.split()).strip(' ,:;-*')}", nxt.index
+        row = Row(row.index, row.words + nxt.words, row.page)
     elif prev is not None and _continues(prev, row, body_height):
         text, row = f"{' '.join(prev.text.split())} {text}", Row(row.index, prev.words + row.words, row.page)
-    text = _OCR_LETTERS.sub(_as_letters, _REGISTRATION.sub("", text)).strip()
-    text = repair_legal_form(text)
+    name_words = [w for w in row.words if not _REGISTRATION.fullmatch(w.text)]
+    if min(w.conf for w in name_words or row.words) < UNSURE_WORD and not keep_unsure:
+        return None, row_end
+    text = _mend_signs(_OCR_LETTERS.sub(_as_letters, _REGISTRATION.sub("", text)).strip())
+    text = repair_legal_form(_unglue_legal_form(text))
     confidence = min(0.9, 0.45 + 0.1 * score) * min(w.conf for w in row.words) / 100
     return Field("vendor", text, row.text, row.page, row.box, round(confidence, 3)), row_end
 
 
 # a company registration number printed after the name: "(519537-X)", "(Co. No. 113825-W)"
 _REGISTRATION = re.compile(r"\s*[（(][^()（）]*\d[^()（）]*[)）]?\s*$")
-# a word of letters where OCR read O as 0 or I/l as 1 ("S0ON", "1DEA", "0ld Town")
-_OCR_LETTERS = re.compile(r"\b(?=[A-Za-z01]*[A-Za-z]{2})[A-Za-z]*[01][A-Za-z01]*\b")
+# a word of letters where OCR read O as 0 or I/l as 1 ("S0ON", "1DEA", "0ld Town", "c0m"), or an abbreviation
+# closed by its full stop ("C0." for "CO.")
+_OCR_LETTERS = re.compile(r"\b(?:(?=[A-Za-z01]*[A-Za-z]{2})[A-Za-z]*[01][A-Za-z01]*|[A-Za-z]+[01][A-Za-z]+"
+                          r"|[A-Za-z][0](?=\.))\b")
 _DIGIT_AS_LETTER = str.maketrans({"0": "O", "1": "I"})
 _DIGIT_AS_SMALL = str.maketrans({"0": "o", "1": "l"})
+
+
+# signs OCR reads for a letter or a bracket of a name: "¥" for Y within a word ("D.I.¥."), "C" for the "("
+# of a bracket left unopened ("BOOK CO. CM) SDN BHD")
+_YEN_IN_WORD = re.compile(r"(?<=[A-Za-z.])¥|¥(?=[A-Za-z.])")
+_C_FOR_BRACKET = re.compile(r"(?<![\w(])C([A-Z]{1,4}\))")
+
+
+def _mend_signs(name: str) -> str:
+    """A company name with the signs OCR misread for letters or brackets put right (see above)."""
+    name = _YEN_IN_WORD.sub("Y", name)
+    if name.count(")") > name.count("("):
+        name = _C_FOR_BRACKET.sub(r"(\1", name, count=1)
+    return name
 
 
 def _as_letters(match: re.Match[str]) -> str:
@@ -115,6 +174,8 @@ def _as_letters(match: re.Match[str]) -> str:
         return word[0].translate(_DIGIT_AS_LETTER) + word[1:].translate(_DIGIT_AS_SMALL)  # "0ld" -> "Old"
     return word.translate(_DIGIT_AS_SMALL if small else _DIGIT_AS_LETTER)
 _WORD = re.compile(r"[^\W\d_]{3,}")
+# a row holding only a registration number: "(801580-T)", "Co. No. 113825-W"
+_REGISTRATION_ROW = re.compile(r"[\W\d\-]*\(?[\w. :-]*\d[\w-]*\)?[\W]*")
 # opening hours printed in the letterhead: "SUN-THU: 1000HRS-2230HRS", "Mon-Fri 9:00 - 17:30", "8h30-19h"
 _OPENING_HOURS = re.compile(
     r"\d{1,2}[:.h]?\d{2}\s*(?:hrs?|h|uhr|am|pm)?\s*[-\u2013~]\s*"
@@ -179,7 +240,7 @@ def _continues(prev: Row, row: Row, body_height: float) -> bool:
     if not matches or matches[-1].end() < len(_REGISTRATION.sub("", row.text).rstrip(" .,")) - 1:
         return False
     starts_with_suffix = matches[0].start() == 0
-    if re.search(r"\d", prev.text) or prev.text == prev.text.lower() or label_spans(prev, NOT_VENDOR):
+    if re.search(r"\d", prev.text) or prev.text == prev.text.lower() or _is_label(prev):
         return False
     if v.ADDRESS_WORDS.search(prev.text):
         return False
@@ -188,23 +249,76 @@ def _continues(prev: Row, row: Row, body_height: float) -> bool:
     return starts_with_suffix or (0.8 <= prev.height / max(row.height, 1.0) <= 1.25 and len(row.text.split()) <= 4)
 
 
+def _is_label(row: Row) -> bool:
+    """A title or label row, also when OCR lost or moved its spaces ("ACCOUNT'SCOPY", "TAXINVOICE")."""
+    if label_spans(row, NOT_VENDOR):
+        return True
+    squeezed = fold(row.text).replace(" ", "")
+    return any(squeezed.startswith(phrase) for phrase in _GLUED_NOT_VENDOR)
+
+
+_GLUED_NOT_VENDOR = tuple(sorted({p.replace(" ", "") for p in v.NOT_VENDOR if " " in p and len(p) >= 8}))
+
+
 def vendor_address(page_rows: Sequence[Row], after_row: int) -> Field | None:
-    """The rows under the vendor's name up to the first phone, tax-number, date or title row (at most 4)."""
+    """The address printed under the vendor's name, as a person picks it out: past the registration and tax
+    numbers and a branch or trading name printed under the name, the rows from the first street line (a
+    house number, a street word or a postcode) up to the first phone, tax-number, date or title row (at
+    most 5). Left out when no row of it reads as an address."""
     taken: list[Row] = []
-    for row in page_rows[after_row + 1: after_row + 6]:
-        text = row.text
-        if re.fullmatch(r"[\W\d\-]*\(?[\w-]*\d[\w-]*\)?[\W]*", text) and not taken and not v.POSTCODE.search(text):
-            continue  # a registration number under the name
-        if _PHONE.search(text) and not v.POSTCODE.search(text) or label_spans(row, NOT_VENDOR):
-            break
+    for row in page_rows[after_row + 1: after_row + 8]:
+        if _is_registration(row):
+            if taken:
+                break
+            continue  # "(801580-T)", "GST ID: 000429166592" under the name: not yet the address
         if dates_in(row.words):
+            if taken:
+                break
+            continue  # a time stamp printed under the name
+        if _is_phone(row) or label_spans(row, BUYER):
             break
+        if taken and label_spans(row, NOT_VENDOR):
+            break
+        if not taken:
+            if label_spans(row, NOT_VENDOR):
+                break
+            if not _is_street(row):
+                continue  # the branch's or trading name under the company ("MYDIN MART SRI MUDA")
         taken.append(row)
-        if len(taken) == 4:
+        if len(taken) == 5:
             break
     if not taken or not any(v.ADDRESS_WORDS.search(r.text) or v.POSTCODE.search(r.text) for r in taken):
         return None
-    text = " ".join(r.text for r in taken)
+    text = unicodedata.normalize("NFKC", " ".join(" ".join(r.text.split()) for r in taken))
     box_rows = Row(-1, tuple(w for r in taken for w in r.words), taken[0].page)
     confidence = 0.7 * min(w.conf for w in box_rows.words) / 100
-    return Field("vendor_address", " ".join(text.split()), text, taken[0].page, box_rows.box, round(confidence, 3))
+    return Field("vendor_address", text, " ".join(r.text for r in taken), taken[0].page, box_rows.box,
+                 round(confidence, 3))
+
+
+REGISTRATION = Lexicon(v.REGISTRATION_LABEL)
+PHONES = Lexicon(v.PHONE_LABEL)
+
+
+def _is_street(row: Row) -> bool:
+    """A row that opens an address: a street word, a postcode or a house number."""
+    return bool(v.ADDRESS_WORDS.search(row.text) or v.POSTCODE.search(row.text) or re.search(r"\d", row.text))
+
+
+def _is_phone(row: Row) -> bool:
+    """A phone or fax row: its label, or a number of 8 digits or more written as phone numbers are."""
+    spans = label_spans(row, PHONES)
+    if spans and spans[0][0] == 0 and re.search(r"\d", row.text):
+        return True
+    return any(sum(c.isdigit() for c in m.group()) >= 8 for m in _PHONE.finditer(row.text))
+
+
+def _is_registration(row: Row) -> bool:
+    """A registration or tax number row: "(801580-T)", "Co. No. 113825-W", "GST ID: 000429166592"."""
+    if label_spans(row, REGISTRATION) and re.search(r"\d", row.text):
+        return True
+    return bool(_ID_ROW.fullmatch(row.text))
+
+
+# a row that is a number of five digits or more, with at most a short label and a check letter
+_ID_ROW = re.compile(r"[\W_]*(?:[^\W\d_]{1,4}\W+){0,3}[A-Z]{0,2}\d[\d -]{3,}\d(?:\s?-?\s?[A-Z]{1,2})?[\W_]*")

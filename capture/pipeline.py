@@ -14,7 +14,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 from .classify import ClassificationRules, classify
 from .errors import NoTextFound
-from .fields import find_fields, keep_for
+from .extract import vendor_line
+from .fields import FIELDS_BY_TYPE, find_fields, keep_for
+from .header import reread_vendor
 from .images import read_image
 from .model import CaptureResult, Classification, Field, Limits, Page
 from .ocr import Raster, ocr_raster
@@ -29,14 +31,34 @@ def process(data: bytes, *, limits: Limits, rules: ClassificationRules) -> Captu
     memory, CPU and time are bounded and a crash becomes a failed result.
     """
     media_type = precheck(data, limits)
-    pages = read_pages(data, media_type, limits)
+    first: list[Raster] = []
+    pages = read_pages(data, media_type, limits, keep_first=first)
     if not any(page.words for page in pages):
         raise NoTextFound(
             "No text could be read on any page: the document is blank or unreadable. "
             "Please send a clearer scan or photo."
         )
     classification, fields = analyse(pages, rules)
+    if first and pages[0].source == "ocr":
+        pages, classification, fields = _second_look(pages, first[0], rules, classification, fields)
     return CaptureResult("ok", media_type, pages, classification, fields)
+
+
+def _second_look(pages: tuple[Page, ...], raster: Raster, rules: ClassificationRules, classification: Classification,
+                 fields: tuple[Field, ...]) -> tuple[tuple[Page, ...], Classification, tuple[Field, ...]]:
+    """The letterhead's name line read again by the second engine (``capture.header``), the document
+    analysed again if that changed a word. Not for documents surely of a type without an issuer (an ID card)."""
+    carried = FIELDS_BY_TYPE.get(classification.doc_type)
+    if classification.confident and carried is not None and not carried & {"vendor", "employer"}:
+        return pages, classification, fields
+    line = vendor_line(pages)
+    if line is None:
+        return pages, classification, fields
+    mended = reread_vendor(pages[0], raster.image, raster.scale, line)
+    if mended is pages[0]:
+        return pages, classification, fields
+    pages = (mended, *pages[1:])
+    return (pages, *analyse(pages, rules))
 
 
 def analyse(pages: tuple[Page, ...], rules: ClassificationRules) -> tuple[Classification, tuple[Field, ...]]:
@@ -48,8 +70,10 @@ def analyse(pages: tuple[Page, ...], rules: ClassificationRules) -> tuple[Classi
     return classification, keep_for(found, classification)
 
 
-def read_pages(data: bytes, media_type: str, limits: Limits) -> tuple[Page, ...]:
-    """All pages in order, OCR running in parallel with the reading of later pages."""
+def read_pages(data: bytes, media_type: str, limits: Limits,
+               keep_first: list[Raster] | None = None) -> tuple[Page, ...]:
+    """All pages in order, OCR running in parallel with the reading of later pages; the raster of page 1,
+    when it needed OCR, is kept in ``keep_first`` (for a second look at its letterhead)."""
     sources: Iterator[Page | Raster] = (
         read_pdf(data, limits) if media_type == PDF else read_image(data, media_type, limits)
     )
@@ -62,6 +86,8 @@ def read_pages(data: bytes, media_type: str, limits: Limits) -> tuple[Page, ...]
             if isinstance(item, Page):
                 pending.append(item)
                 continue
+            if keep_first is not None and not pending:
+                keep_first.append(item)
             slots.acquire()
             future = pool.submit(ocr_raster, item, limits)
             future.add_done_callback(lambda _: slots.release())

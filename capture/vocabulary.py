@@ -154,7 +154,19 @@ receipt|tax invoice|invoice|simplified tax invoice|cash bill|cash sales|official
 |duplicate|customer copy|payslip|statement|www|http|email|e mail|bill to|invoice to|order|table|counter|receipt no
 |ust idnr|steuernummer|siret|tva intra|kvk|btw nr|cif|nif|partita iva|p iva|abn|hours|opening hours|shopping hours
 |business hours|offnungszeiten|horaires|openingstijden|horario|orario|account s copy|accounts copy|merchant copy
+|thanks|thank|tq|danke|vielen dank|merci|bedankt|dank u|gracias|grazie|willkommen|bienvenue|welkom|bienvenido|benvenuto
 """)
+# labels of the numbers a company prints under its name: registration, tax and trade-register numbers
+REGISTRATION_LABEL = _phrases("""
+co reg|co no|company reg|company reg no|company no|company number|reg no|registration no|registration number
+|business reg|roc|gst|gst id|gst reg|gst reg no|gst no|sst|sst id|vat|vat no|vat reg|vat reg no|vat number|tax id|tin
+|ust|ust id|ust idnr|ust id nr|ustid|steuernummer|steuer nr|st nr|hrb|hra|handelsregister|amtsgericht|registergericht
+|siret|siren|rcs|tva|tva intra|n tva|kvk|kvk nr|btw|btw nr|btw nummer|handelsregister nr|cif|nif|nif cif
+|partita iva|p iva|codice fiscale|cod fisc|rea|abn|acn|registered in|registered no|registered office
+""")
+# labels of the phone, fax and messaging numbers printed with an address
+PHONE_LABEL = _phrases("tel|tel no|telephone|phone|ph|mobile|mobil|mob|hp|fax|whatsapp|whatsapps|telefon|tel nr|telefax"
+                       "|telephone fixe|portable|telefoon|tel nr|mobiel|telefono|movil|cellulare|cell")
 LEGAL_FORM = re.compile(
     r"(?<![\w])(?:sdn\.? ?bhd|s/?b|bhd|berhad|ltd|limited|gmbh|mbh|ag|kg|b\.? ?v|n\.? ?v|inc|llc|llp|plc|corp"
     r"|s\.? ?a\.? ?s|sarl|s\.? ?a|s\.? ?l|s\.? ?r\.? ?l|s\.? ?p\.? ?a)\.?\s*(?:\([^)]*\)?)?\s*$", re.I)

@@ -4,7 +4,8 @@ English, German, French, Dutch, Spanish and Italian, born-digital (PDF with a te
 
 Layouts, labels, date and number formats vary with a seeded random generator, so the set is not one
 template per type: labels come from several synonyms, values sit right of their label (right-aligned far
-away, or close) or under it, vendors are named in the letterhead or under a "Supplier" label.
+away, or close) or under it; vendors are named in the letterhead, some with a registration or tax number
+under the name, some with a phone number after their address.
 
 ``python bench/make_capture_set.py OUTDIR`` writes it as files for ``bench/capture_accuracy.py``.
 """
@@ -102,6 +103,11 @@ COMPANIES = {"en": ("Brightwater Supplies Ltd", "Kestrel Print Co."), "de": ("M�
 STREETS = {"en": ("12 High Street", "London EC1A 1BB"), "de": ("Hauptstraße 5", "10115 Berlin"),
            "fr": ("14 rue de la Paix", "75002 Paris"), "nl": ("Keizersgracht 101", "1015 CJ Amsterdam"),
            "es": ("Calle Mayor 22", "28013 Madrid"), "it": ("Via Roma 8", "00184 Roma")}
+# printed under the name (the first company of each language) or after the address (the second)
+REGISTRATION = {"en": "Company No. 08123456", "de": "USt-IdNr. DE811907980", "fr": "SIRET 512 345 678 00021",
+                "nl": "KvK 34123456", "es": "CIF B12345678", "it": "P.IVA 01234567890"}
+PHONES = {"en": "Tel. 020 7946 0018", "de": "Tel. 030 1234567", "fr": "Tél. 01 42 68 53 00", "nl": "Tel. 020 624 1234",
+          "es": "Tel. 915 123 456", "it": "Tel. 06 1234 5678"}
 PEOPLE = (("Anna", "Schmidt"), ("Lucas", "Martin"), ("Sophie", "de Jong"), ("Marco", "Bianchi"), ("Elena", "García"),
           ("James", "Walker"))
 
@@ -199,8 +205,12 @@ def invoice(lang: str, rnd: random.Random) -> tuple[Page, dict[str, str]]:
     if rnd.random() < 0.3:
         page.line(_pick(lang, "invoice", rnd).upper(), size=16, gap=28)
     page.line(vendor, size=14, gap=18)
+    if vendor == COMPANIES[lang][0]:
+        page.line(REGISTRATION[lang], size=8, gap=13)
     page.line(street)
-    page.line(town, gap=30)
+    page.line(town, gap=16 if vendor == COMPANIES[lang][1] else 30)
+    if vendor == COMPANIES[lang][1]:
+        page.line(PHONES[lang], size=8, gap=24)
     if rnd.random() >= 0.3:
         page.line(_pick(lang, "invoice", rnd), size=16, gap=28)
     page.pair(_pick(lang, "inv_no", rnd), number, rnd)
@@ -225,7 +235,7 @@ def invoice(lang: str, rnd: random.Random) -> tuple[Page, dict[str, str]]:
     page.pair(_pick(lang, "vat", rnd).replace("20%", f"{VAT[lang]}%"), money(vat, lang), rnd)
     page.pair(_pick(lang, "total", rnd), f"{symbol} {money(total, lang)}" if rnd.random() < 0.5 else f"{money(total, lang)} {symbol}", rnd, size=12)
     return page, {"doc_type": "invoice", "total": f"{total:.2f}", "document_date": issued.isoformat(), "vendor": vendor,
-                  "invoice_number": number, "tax_amount": f"{vat:.2f}", "currency": "GBP" if lang == "en" else "EUR"}
+                  "vendor_address": f"{street} {town}", "invoice_number": number, "tax_amount": f"{vat:.2f}", "currency": "GBP" if lang == "en" else "EUR"}
 
 
 def receipt(lang: str, rnd: random.Random) -> tuple[Page, dict[str, str]]:
@@ -234,8 +244,12 @@ def receipt(lang: str, rnd: random.Random) -> tuple[Page, dict[str, str]]:
     street, town = STREETS[lang]
     day = date(2024, 1, 1) + timedelta(days=rnd.randrange(700))
     page.line(vendor, x=14, size=10)
+    if vendor == COMPANIES[lang][0]:
+        page.line(REGISTRATION[lang], x=14, size=7, gap=10)
     page.line(street, x=14, size=8, gap=11)
-    page.line(town, x=14, size=8, gap=20)
+    page.line(town, x=14, size=8, gap=11 if vendor == COMPANIES[lang][1] else 20)
+    if vendor == COMPANIES[lang][1]:
+        page.line(PHONES[lang], x=14, size=7, gap=18)
     page.line(_pick(lang, "receipt", rnd), x=14, size=9)
     page.line(f"{when(day, lang, rnd)}  {rnd.randrange(8, 20)}:{rnd.randrange(60):02d}", x=14, size=8, gap=18)
     total = Decimal(0)
@@ -256,7 +270,8 @@ def receipt(lang: str, rnd: random.Random) -> tuple[Page, dict[str, str]]:
         page.y += 12
     page.y += 10
     page.line(_pick(lang, "thanks", rnd), x=14, size=8)
-    return page, {"doc_type": "receipt", "total": f"{total:.2f}", "document_date": day.isoformat(), "vendor": vendor}
+    return page, {"doc_type": "receipt", "total": f"{total:.2f}", "document_date": day.isoformat(), "vendor": vendor,
+                  "vendor_address": f"{street} {town}"}
 
 
 def payslip(lang: str, rnd: random.Random) -> tuple[Page, dict[str, str]]:
