@@ -13,6 +13,7 @@ import contextlib
 import dataclasses
 import json
 import logging
+import atexit
 import os
 import signal
 import subprocess
@@ -135,6 +136,7 @@ def default_pool() -> WorkerPool:
     with _POOL_LOCK:
         if _POOL is None:
             _POOL = WorkerPool(WORKER_COMMAND, _child_env())
+            atexit.register(_POOL.close)  # workers end with their pipes closed, not reaped by the interpreter
         return _POOL
 
 
