@@ -142,8 +142,8 @@ def total(pages: Sequence[Sequence[Row]]) -> tuple[Field, str | None] | None:
 
     Then the checks a person makes on a till receipt: the payment lines (cash less change, a card charge)
     confirm the total; a total printed once that they do not confirm, one misread character away from the
-    one amount cash less change settles on ("TOTAL 48.00", "CASH 18.00", "CHANGE 0.00"), is that amount
-    misread. A grand-total label whose amount cannot be read leaves lesser totals unconfirmed by payment
+    one amount cash less change settles on ("TOTAL 48.00", "CASH 18.00", "CHANGE 0.00"), or else the one
+    sum of two lesser totals (per tax rate), is that amount misread. A grand-total label whose amount cannot be read leaves lesser totals unconfirmed by payment
     out; with no total label followed by an amount, the amount paid is taken only when it is also printed
     elsewhere (the item line) and nothing on the page is larger.
     """
@@ -165,7 +165,7 @@ def total(pages: Sequence[Sequence[Row]]) -> tuple[Field, str | None] | None:
         return None
     sure = 0.95 if best.rank >= 3 or value in paid else 0.85
     if value not in paid and _times_printed(pages, value) == 1:  # a total printed twice is read right
-        mended = _misread(value, _paid_less_change(pages))
+        mended = _misread(value, _paid_less_change(pages)) or _misread(value, _sums_of_parts(candidates, value))
         if mended is not None:
             value, sure = mended, 0.8
     if _has_rounding_line(pages):
@@ -190,6 +190,14 @@ def _paid_less_change(pages: Sequence[Sequence[Row]]) -> set[Decimal]:
     """Cash tendered less the change given: two printed amounts that agree on what was charged."""
     paid, change = _payments(pages)
     return {p - c for p in paid for c in change if p - c > 0}
+
+
+def _sums_of_parts(candidates: list[Candidate], value: Decimal) -> set[Decimal]:
+    """Two lesser totals added up ("Total 6% supplies 73.52", "Total 0% supplies 20.67"): what the grand total
+    of a bill split by tax rate comes to."""
+    parts = sorted({c.value.value for c in candidates if c.rank < 3 and c.value.value != value}, key=str)
+    return {a + b for i, a in enumerate(parts) for b in parts[i + 1:] if isinstance(a, Decimal)
+            and isinstance(b, Decimal)}
 
 
 def _misread(value: Decimal, settled: set[Decimal]) -> Decimal | None:

@@ -259,3 +259,10 @@ def test_total_labels_and_amounts_as_thermal_print_ocr_breaks_them() -> None:
     assert found["total"].value == "18.00"  # "—/" before the cash amount is a misread rule, not a fraction
     assert [d for *_, d in values.find_dates("10~04-2018 08:11:53")] == [date(2018, 4, 10)]
     assert [a for *_, a, _ in values.find_amounts("1/2.50")] == []
+
+
+def test_a_total_misread_by_one_digit_is_mended_by_the_totals_per_tax_rate_it_adds_up() -> None:
+    rates = ((("Total", 100), ("6%", 250), ("supplies", 350), ("(Inc.", 550), ("GST):", 650), ("73.52", 2000)),
+             (("Total", 100), ("0%", 250), ("supplies:", 350), ("20.67", 2000)))
+    assert analyse(page(*rates, (("Total", 100), ("Payable:", 250), ("194.19", 2000))))["total"].value == "94.19"
+    assert analyse(page(*rates, (("Total", 100), ("Payable:", 250), ("97.19", 2000))))["total"].value == "97.19"
