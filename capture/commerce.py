@@ -143,9 +143,10 @@ def total(pages: Sequence[Sequence[Row]]) -> tuple[Field, str | None] | None:
     Then the checks a person makes on a till receipt: the payment lines (cash less change, a card charge)
     confirm the total; a total printed once that they do not confirm, one misread character away from the
     one amount cash less change settles on ("TOTAL 48.00", "CASH 18.00", "CHANGE 0.00"), or else the one
-    sum of two lesser totals (per tax rate), is that amount misread. A grand-total label whose amount cannot be read leaves lesser totals unconfirmed by payment
-    out; with no total label followed by an amount, the amount paid is taken only when it is also printed
-    elsewhere (the item line) and nothing on the page is larger.
+    sum of two lesser totals (per tax rate), is that amount misread. A grand-total label whose amount cannot
+    be read leaves lesser totals unconfirmed by payment out; with no total label followed by an amount, the
+    amount paid is taken only when it is also printed elsewhere (the item line) and nothing on the page is
+    larger.
     """
     candidates = _total_candidates(pages)
     paid = _paid_amounts(pages)
