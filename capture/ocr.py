@@ -175,11 +175,56 @@ def _tesseract_config(raster: Raster, psm: int) -> str:
 
 
 def _read_words(path: Path, raster: Raster, image: Image.Image, limits: Limits, turned: int) -> list[Word]:
-    """OCR ``image`` (the raster, possibly turned ``turned`` degrees clockwise) as a PGM file."""
+    """OCR ``image`` (the raster, possibly turned ``turned`` degrees clockwise) as a PGM file; a PDF page cut
+    to its printed area first: Tesseract's time grows with the pixels it is given, blank paper included
+    (about 8% less CPU on an A4 letter). Image files are read as they come: a photo or receipt scan has
+    little blank paper, and cutting one changed a few readings (4 of 105 receipts) for no gain."""
+    area = None if raster.photo else printed_area(image)
+    if area is not None:
+        image = image.crop(area)
     image.save(path, format="PPM")  # uncompressed: a PNG costs more to write than Tesseract saves
     data = _run(lambda: _tesseract_tsv(path, limits.ocr_language, _tesseract_config(raster, limits.ocr_psm),
                                        limits), raster, limits)
-    return _words_from_tsv(data, raster, turned)
+    return _words_from_tsv(data, raster, turned, area[:2] if area else (0, 0))
+
+
+INK_STEP = 48  # a pixel this much darker than the paper is ink (light grey print included)
+BLOCK = 32  # the page is looked at in BLOCK x BLOCK squares (at 300 dpi about a character's height)
+BLOCK_INK = 24  # a square with this many ink pixels holds print (a character has more; dust and speckle less)
+CROP_MARGIN = 150  # pixels of paper kept around the print (with less, Tesseract reads a column of
+# numbers near the edge as vertical text)
+MIN_SAVING = 0.15  # crop only when it spares Tesseract this share of the pixels
+
+
+def printed_area(image: Image.Image) -> tuple[int, int, int, int] | None:
+    """(left, top, right, bottom) around everything printed on ``image`` with a margin of paper, or None
+    when that is (nearly) the whole image or nothing is printed. Dark borders, shadows and backgrounds
+    count as print, so a photo or a scan with dark edges is never cut."""
+    if image.mode != "L" or image.width < 4 * BLOCK or image.height < 4 * BLOCK:
+        return None
+    histogram = image.histogram()
+    paper = _percentile(histogram, 0.9)
+    ink = image.point([255 if v < paper - INK_STEP else 0 for v in range(256)])
+    blocks = ink.reduce(BLOCK).point([255 if v * BLOCK * BLOCK >= BLOCK_INK * 255 else 0 for v in range(256)])
+    found = blocks.getbbox()
+    if found is None:
+        return None
+    left, top, right, bottom = (v * BLOCK for v in found)
+    box = (max(0, left - CROP_MARGIN), max(0, top - CROP_MARGIN),
+           min(image.width, right + CROP_MARGIN), min(image.height, bottom + CROP_MARGIN))
+    if (box[2] - box[0]) * (box[3] - box[1]) > (1 - MIN_SAVING) * image.width * image.height:
+        return None
+    return box
+
+
+def _percentile(histogram: list[int], share: float) -> int:
+    """The gray level below which ``share`` of the pixels lie."""
+    wanted, seen = share * sum(histogram), 0
+    for level, count in enumerate(histogram):
+        seen += count
+        if seen >= wanted:
+            return level
+    return 255
 
 
 def _limit_tesseract(cpu_seconds: int) -> Callable[[], None]:
@@ -251,8 +296,9 @@ def _signal_reason(number: int) -> str:
     return f"the text reader was killed (signal {number})"
 
 
-def _words_from_tsv(data: dict[str, list[Any]], raster: Raster, turned: int) -> list[Word]:
-    """Words from Tesseract's TSV, boxes mapped back to page pixels (undoing enlargement and turning)."""
+def _words_from_tsv(data: dict[str, list[Any]], raster: Raster, turned: int,
+                    offset: tuple[int, int] = (0, 0)) -> list[Word]:
+    """Words from Tesseract's TSV, boxes mapped back to page pixels (undoing cropping, enlargement and turning)."""
     lines: dict[tuple[int, int, int], int] = {}
     words: list[Word] = []
     size = raster.image.size
@@ -262,7 +308,7 @@ def _words_from_tsv(data: dict[str, list[Any]], raster: Raster, turned: int) -> 
             continue
         key = (int(data["block_num"][i]), int(data["par_num"][i]), int(data["line_num"][i]))
         line = lines.setdefault(key, len(lines))
-        box = _unturn(int(data["left"][i]), int(data["top"][i]), int(data["width"][i]),
+        box = _unturn(int(data["left"][i]) + offset[0], int(data["top"][i]) + offset[1], int(data["width"][i]),
                       int(data["height"][i]), turned, size)
         words.append(Word(str(text).strip(), *_unscale(box, raster.scale), conf, line))
     return words
