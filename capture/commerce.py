@@ -121,8 +121,9 @@ def _paid_amounts(pages: Sequence[Sequence[Row]]) -> set[Decimal]:
     return confirmed
 
 
-def _payments(pages: Sequence[Sequence[Row]]) -> tuple[list[Decimal], list[Decimal]]:
-    """Amounts the payment lines confirm: a card charge, or cash tendered less the change."""
+def _payments(pages: Sequence[Sequence[Row]], sharper_than: float = 0.0) -> tuple[list[Decimal], list[Decimal]]:
+    """Amounts the payment lines confirm: a card charge, or cash tendered less the change; only those read
+    with an OCR confidence above ``sharper_than``."""
     paid: list[Decimal] = []
     change: list[Decimal] = []
     for page_rows in pages:
@@ -131,7 +132,7 @@ def _payments(pages: Sequence[Sequence[Row]]) -> tuple[list[Decimal], list[Decim
                 spans = label_spans(row, lexicon)
                 if spans and (spans[0][0] <= 1 or lexicon is CHANGE):
                     amount = first_amount(row.words[spans[0][1]:])
-                    if amount is not None and isinstance(amount.value, Decimal):
+                    if amount is not None and isinstance(amount.value, Decimal) and amount.conf > sharper_than:
                         into.append(abs(amount.value))  # "Cash -11.80": a deduction from what is due
                     break
     return paid, change
@@ -142,11 +143,11 @@ def total(pages: Sequence[Sequence[Row]]) -> tuple[Field, str | None] | None:
 
     Then the checks a person makes on a till receipt: the payment lines (cash less change, a card charge)
     confirm the total; a total printed once that they do not confirm, one misread character away from the
-    one amount cash less change settles on ("TOTAL 48.00", "CASH 18.00", "CHANGE 0.00"), or else the one
-    sum of two lesser totals (per tax rate), is that amount misread. A grand-total label whose amount cannot
-    be read leaves lesser totals unconfirmed by payment out; with no total label followed by an amount, the
-    amount paid is taken only when it is also printed elsewhere (the item line) and nothing on the page is
-    larger.
+    one amount that cash less change settles on, both read more surely than the total ("TOTAL 48.00",
+    "CASH 18.00", "CHANGE 0.00"), or else from the one sum of two lesser totals (per tax rate), is that
+    amount misread. A grand-total label whose amount cannot be read leaves lesser totals unconfirmed by
+    payment out; with no total label followed by an amount, the amount paid is taken only when it is also
+    printed elsewhere (the item line) and nothing on the page is larger.
     """
     candidates = _total_candidates(pages)
     paid = _paid_amounts(pages)
@@ -166,7 +167,9 @@ def total(pages: Sequence[Sequence[Row]]) -> tuple[Field, str | None] | None:
         return None
     sure = 0.95 if best.rank >= 3 or value in paid else 0.85
     if value not in paid and _times_printed(pages, value) == 1:  # a total printed twice is read right
-        mended = _misread(value, _paid_less_change(pages)) or _misread(value, _sums_of_parts(candidates, value))
+        # which was misread, the total or a payment line? the one OCR read less surely
+        mended = _misread(value, _paid_less_change(pages, best.value.conf)) \
+            or _misread(value, _sums_of_parts(candidates, value))
         if mended is not None:
             value, sure = mended, 0.8
     if _has_rounding_line(pages):
@@ -187,9 +190,10 @@ def _settled_amounts(pages: Sequence[Sequence[Row]]) -> set[Decimal]:
     return set(paid) if len(set(paid)) == 1 and paid[0] > 0 else set()
 
 
-def _paid_less_change(pages: Sequence[Sequence[Row]]) -> set[Decimal]:
-    """Cash tendered less the change given: two printed amounts that agree on what was charged."""
-    paid, change = _payments(pages)
+def _paid_less_change(pages: Sequence[Sequence[Row]], sharper_than: float = 0.0) -> set[Decimal]:
+    """Cash tendered less the change given: two printed amounts that agree on what was charged (both read
+    with an OCR confidence above ``sharper_than``)."""
+    paid, change = _payments(pages, sharper_than)
     return {p - c for p in paid for c in change if p - c > 0}
 
 

@@ -12,15 +12,16 @@ from capture.money import document_currency
 from capture.model import Page, Word, join_words
 
 
-def page(*rows: tuple[tuple[str, int], ...], height: int = 40, slope: float = 0.0, width: int = 2480,
-         page_height: int = 3508) -> Page:
-    """A page from rows of (word, x) pairs, ``height`` px words, each row 60 px under the last; ``slope``
-    drops the right end of every row (a scan turned by a degree or two)."""
+def page(*rows: tuple[tuple[str, int] | tuple[str, int, float], ...], height: int = 40, slope: float = 0.0,
+         width: int = 2480, page_height: int = 3508) -> Page:
+    """A page from rows of (word, x) pairs or (word, x, OCR confidence), ``height`` px words, each row 60 px
+    under the last; ``slope`` drops the right end of every row (a scan turned by a degree or two)."""
     words = []
     for line, row in enumerate(rows):
         y = 100 + 60 * line
-        for text, x in row:
-            words.append(Word(text, x, round(y + slope * x), 18 * len(text), height, 91.0, line * 10 + (x > 1200)))
+        for text, x, *conf in row:
+            words.append(Word(text, x, round(y + slope * x), 18 * len(text), height, conf[0] if conf else 91.0,
+                              line * 10 + (x > 1200)))
     return Page(1, width, page_height, "ocr", join_words(words), tuple(words), dpi=300)
 
 
@@ -206,13 +207,16 @@ def test_a_total_whose_cents_ocr_set_apart_is_read_whole_but_a_numbered_line_is_
 
 
 def test_a_total_misread_by_one_digit_is_mended_by_cash_less_change() -> None:
-    till = ((("CASH", 100), ("18.00", 2000)), (("CHANGE", 100), ("0.00", 2000)))
-    assert analyse(page((("TOTAL", 100), (":", 300), ("48.00", 2000)), *till))["total"].value == "18.00"
+    till = ((("CASH", 100), ("18.00", 2000, 96.0)), (("CHANGE", 100), ("0.00", 2000, 96.0)))
+    assert analyse(page((("TOTAL", 100), (":", 300), ("48.00", 2000, 65.0)), *till))["total"].value == "18.00"
+    # read as surely as the payment lines, the total may be right and a payment line misread: it stays
+    assert analyse(page((("TOTAL", 100), ("48.00", 2000, 96.0)), *till))["total"].value == "48.00"
     # printed twice, the total is read right: the payment lines are what was misread
-    twice = analyse(page((("TOTAL", 100), ("48.00", 2000)), (("Amount", 100), ("due", 300), ("48.00", 2000)), *till))
+    twice = analyse(page((("TOTAL", 100), ("48.00", 2000, 65.0)),
+                         (("Amount", 100), ("due", 300), ("48.00", 2000, 65.0)), *till))
     assert twice["total"].value == "48.00"
     # more than one misread character apart: not a misreading of the same amount, the label wins
-    assert analyse(page((("TOTAL", 100), ("45.00", 2000)), *till))["total"].value == "45.00"
+    assert analyse(page((("TOTAL", 100), ("45.00", 2000, 65.0)), *till))["total"].value == "45.00"
 
 
 def test_a_misread_cash_line_does_not_move_the_total() -> None:
@@ -254,7 +258,7 @@ def test_total_labels_and_amounts_as_thermal_print_ocr_breaks_them() -> None:
     assert analyse(page((("Tota!", 100), ("Inclusive", 250), ("GST:", 450), ("217.00", 2000))))[
         "total"].value == "217.00"
     assert analyse(page((("IUIAL(GSIINLL)", 100), ("4.50", 2000))))["total"].value == "4.50"
-    found = analyse(page((("TOTAL", 100), ("48.00", 2000)), (("CASH", 100), ("—/18.00", 2000)),
+    found = analyse(page((("TOTAL", 100), ("48.00", 2000, 65.0)), (("CASH", 100), ("—/18.00", 2000)),
                          (("CHANGE", 100), ("0.00", 2000))))
     assert found["total"].value == "18.00"  # "—/" before the cash amount is a misread rule, not a fraction
     assert [d for *_, d in values.find_dates("10~04-2018 08:11:53")] == [date(2018, 4, 10)]
