@@ -175,16 +175,17 @@ def total(pages: Sequence[Sequence[Row]]) -> tuple[Field, str | None] | None:
     if _has_rounding_line(pages):
         value = _rounded(value, paid | _rounding_amounts(pages) | {c.value.value for c in candidates})
     elif value % ROUNDING_COIN and value not in paid:
-        value = _rounded(value, {a for a in settled if abs(a - value) < ROUNDING_COIN})  # cash rounding, unlabelled
+        surer = _settled_amounts(pages, best.value.conf)  # read more surely than the total: not a misread change
+        value = _rounded(value, {a for a in surer if abs(a - value) < ROUNDING_COIN})  # cash rounding, unlabelled
     rivals = {c.value.value for c in candidates if key(c)[0] == key(best)[0]} - {value}
     confidence = sure * best.value.conf * (0.8 if rivals else 1.0)
     return field("total", f"{value:.2f}", best.value, best.page, confidence), best.value.currency
 
 
-def _settled_amounts(pages: Sequence[Sequence[Row]]) -> set[Decimal]:
+def _settled_amounts(pages: Sequence[Sequence[Row]], sharper_than: float = 0.0) -> set[Decimal]:
     """What the payment lines say was charged: cash tendered less the change given, or a single card or cash
-    payment when no change line is printed at all."""
-    paid, change = _payments(pages)
+    payment when no change line is printed at all (amounts read with a confidence above ``sharper_than``)."""
+    paid, change = _payments(pages, sharper_than)
     if change:
         return {p - c for p in paid for c in change if p - c > 0}
     return set(paid) if len(set(paid)) == 1 and paid[0] > 0 else set()

@@ -226,10 +226,16 @@ def test_a_misread_cash_line_does_not_move_the_total() -> None:
 
 def test_cash_rounding_read_from_cash_less_change_when_no_rounding_line_is_readable() -> None:
     found = analyse(page(
-        (("Total", 100), ("Amt", 250), ("Incl", 400), ("GST:", 500), ("7.42", 2000)),
-        (("Paid", 100), ("Amount:", 250), ("10.00", 2000)), (("Change:", 100), ("2.60", 2000)),
+        (("Total", 100), ("Amt", 250), ("Incl", 400), ("GST:", 500), ("7.42", 2000, 80.0)),
+        (("Paid", 100), ("Amount:", 250), ("10.00", 2000, 95.0)), (("Change:", 100), ("2.60", 2000, 95.0)),
     ))
     assert found["total"].value == "7.40"
+    # a change line read less surely than the total may be the misread one ("2.58" read "2.60"): no rounding
+    found = analyse(page(
+        (("Total", 100), ("7.42", 2000, 95.0)),
+        (("Paid", 100), ("Amount:", 250), ("10.00", 2000, 95.0)), (("Change:", 100), ("2.60", 2000, 70.0)),
+    ))
+    assert found["total"].value == "7.42"
 
 
 def test_an_unreadable_grand_total_leaves_a_lesser_total_out() -> None:
