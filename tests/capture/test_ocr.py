@@ -12,8 +12,8 @@ from PIL import Image
 import capture
 from capture import Box
 from capture.images import _upscale_factor
-from capture.model import Word
-from capture.ocr import _unturn, printed_area, reading_orientation
+from capture.model import Page, Word, join_words
+from capture.ocr import Raster, _date_lines_from_second_engine, _unturn, printed_area, reading_orientation
 from tests.capture.conftest import fields_by_name
 from tests.capture.documents import (
     DOCUMENTS,
@@ -221,3 +221,18 @@ def test_pages_that_are_all_print_or_dark_edged_are_not_cut() -> None:
     dark_edges.paste(Image.new("L", (900, 1300), 255), (50, 50))
     dark_edges.paste(scan(["Total 1.00"]), (100, 100))
     assert printed_area(dark_edges) is None  # a scanner's dark border counts as print: keep the page whole
+
+
+def test_a_receipt_photo_without_a_date_gets_the_date_line_the_second_engine_read() -> None:
+    tesseract = [Word("GUARDIAN", 100, 50, 300, 40, 90.0, 0), Word("TOTAL", 100, 900, 150, 40, 90.0, 1),
+                 Word("4.50", 600, 900, 100, 40, 90.0, 1)]
+    rapid = [Word("GUARDIAN", 98, 52, 300, 40, 95.0, 0), Word("18:15", 100, 1500, 120, 40, 93.0, 7),
+             Word("24/05/18", 260, 1500, 180, 40, 93.0, 7), Word("TOTAL", 100, 900, 150, 40, 95.0, 3),
+             Word("4.50", 600, 900, 100, 40, 95.0, 3)]
+    raster = Raster(1, Image.new("L", (800, 1600), 255), 800, 1600, None, photo=True)
+    words = _date_lines_from_second_engine(raster, tesseract, rapid)
+    assert words[:3] == tesseract  # Tesseract's reading stays; only the line with a date is added
+    assert [(w.text, w.line) for w in words[3:]] == [("18:15", 9), ("24/05/18", 9)]
+    page = Page(1, 800, 1600, "ocr", join_words(words), tuple(words), dpi=None)
+    _, fields = capture.analyse((page,), capture.default_rules())
+    assert [f.value for f in fields if f.name == "document_date"] == ["2018-05-24"]
