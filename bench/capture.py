@@ -7,15 +7,18 @@ the language, classifies, extracts) vs two raw ``tesseract`` processes (OMP_THRE
 images, already rendered to PGM files.
 Sandbox: per-document overhead of the product path (warm worker pool) over capture.process in the calling
 process, beside the old way (a new child process per document).
-Each figure is the best of ``--rounds`` rounds (the machine is shared; best-of is the least noisy).
+Each figure is the best of ``--rounds`` rounds (the machine is shared; best-of is the least noisy). For scanned
+pages the CPU seconds a page of each path are printed too: on a loaded machine they vary far less than wall time.
 
 Usage: .venv/bin/python bench/capture.py [--text-pages 200] [--scan-pages 10] [--rounds 3]
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -31,7 +34,7 @@ import pdfplumber  # noqa: E402
 import pypdfium2 as pdfium  # noqa: E402
 
 import capture  # noqa: E402
-from capture.sandbox import WORKER_COMMAND, run_isolated  # noqa: E402
+from capture.sandbox import WORKER_COMMAND, default_pool, run_isolated  # noqa: E402
 from tests.capture.documents import business_pages, image_pdf, scan, text_pdf  # noqa: E402
 
 TESSERACT = ["tesseract", "--dpi", "300"]
@@ -73,15 +76,21 @@ def bench_scans(pages: int, rounds: int, limits: capture.Limits, rules: capture.
     data = image_pdf(images)
     workers = limits.ocr_workers or os.cpu_count() or 1
     print(f"scanned PDF: {pages} pages, A4 at 300 dpi, no text layer; {workers} OCR processes")
-    raw_times, ours_times = [], []
+    raw_times, ours_times, raw_cpu, ours_cpu = [], [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         files = _render_pgm(data, Path(tmp))
         run_isolated(text_pdf(business_pages(1)), limits, rules)  # the pool's worker is warm, as in production
         for _ in range(rounds):  # interleaved, so both see the same load on a shared machine
+            before = _children_cpu()
             raw_times.append(best(1, lambda: _raw_tesseract(files, workers)))
+            raw_cpu.append(_children_cpu() - before)
+            workers_before = _pool_cpu()
             started = time.perf_counter()
             result = run_isolated(data, limits, rules)
             ours_times.append(time.perf_counter() - started)
+            workers_after = _pool_cpu()
+            if workers_before.keys() == workers_after.keys():  # no worker retired or started meanwhile
+                ours_cpu.append(sum(workers_after.values()) - sum(workers_before.values()))
     raw, ours = min(raw_times), min(ours_times)
     assert result.ocr_page_count == pages
     print(f"  run_isolated (product)     {pages / ours:8.2f} pages/s  "
@@ -89,6 +98,9 @@ def bench_scans(pages: int, rounds: int, limits: capture.Limits, rules: capture.
     print(f"  raw tesseract x{workers}          {pages / raw:8.2f} pages/s  ({' '.join(TESSERACT)} page.pgm out tsv, "
           "OMP_THREAD_LIMIT=1)")
     print(f"  capture / raw              {raw / ours * 100:7.0f} %        aim: >= 90 %")
+    if ours_cpu:  # CPU time hardly depends on what else the machine runs; wall time does
+        print(f"  CPU a page: product {min(ours_cpu) / pages:.2f} s (worker and its tesseract children), raw "
+              f"{min(raw_cpu) / pages:.2f} s; raw / product {min(raw_cpu) / min(ours_cpu) * 100:.0f} %")
     print(f"  pages OCRed                {result.ocr_page_count:8d}        mean OCR confidence "
           f"{sum(p.ocr_confidence or 0 for p in result.pages) / pages:.1f}")
 
@@ -126,6 +138,22 @@ def _pdfium_text(data: bytes) -> None:
         textpage.close()
         page.close()
     doc.close()
+
+
+def _children_cpu() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def _pool_cpu() -> dict[int, float]:
+    """CPU seconds of each warm capture worker, its finished tesseract children included (/proc/PID/stat)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    out = {}
+    for pid in (pid for pids in default_pool().pids().values() for pid in pids):
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            out[pid] = sum(int(v) for v in fields[11:15]) / ticks  # utime, stime, cutime, cstime
+    return out
 
 
 def _render_pgm(data: bytes, folder: Path) -> list[Path]:

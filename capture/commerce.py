@@ -121,8 +121,9 @@ def _paid_amounts(pages: Sequence[Sequence[Row]]) -> set[Decimal]:
     return confirmed
 
 
-def _payments(pages: Sequence[Sequence[Row]]) -> tuple[list[Decimal], list[Decimal]]:
-    """Amounts the payment lines confirm: a card charge, or cash tendered less the change."""
+def _payments(pages: Sequence[Sequence[Row]], sharper_than: float = 0.0) -> tuple[list[Decimal], list[Decimal]]:
+    """Amounts the payment lines confirm: a card charge, or cash tendered less the change; only those read
+    with an OCR confidence above ``sharper_than``."""
     paid: list[Decimal] = []
     change: list[Decimal] = []
     for page_rows in pages:
@@ -131,18 +132,28 @@ def _payments(pages: Sequence[Sequence[Row]]) -> tuple[list[Decimal], list[Decim
                 spans = label_spans(row, lexicon)
                 if spans and (spans[0][0] <= 1 or lexicon is CHANGE):
                     amount = first_amount(row.words[spans[0][1]:])
-                    if amount is not None and isinstance(amount.value, Decimal):
-                        into.append(amount.value)
+                    if amount is not None and isinstance(amount.value, Decimal) and amount.conf > sharper_than:
+                        into.append(abs(amount.value))  # "Cash -11.80": a deduction from what is due
                     break
     return paid, change
 
 
 def total(pages: Sequence[Sequence[Row]]) -> tuple[Field, str | None] | None:
-    """The grand total as a decimal string, and the currency printed beside it (if any)."""
+    """The grand total as a decimal string, and the currency printed beside it (if any).
+
+    Then the checks a person makes on a till receipt: the payment lines (cash less change, a card charge)
+    confirm the total; a total printed once that they do not confirm, one misread character away from the
+    one amount that cash less change settles on, both read more surely than the total ("TOTAL 48.00",
+    "CASH 18.00", "CHANGE 0.00"), or else from the one sum of two lesser totals (per tax rate), is that
+    amount misread. A grand-total label whose amount cannot be read leaves lesser totals unconfirmed by
+    payment out; with no total label followed by an amount, the amount paid is taken only when it is also
+    printed elsewhere (the item line) and nothing on the page is larger.
+    """
     candidates = _total_candidates(pages)
-    if not candidates:
-        return None
     paid = _paid_amounts(pages)
+    settled = _settled_amounts(pages)
+    if not candidates:
+        return _paid_total(pages, settled)
 
     def key(c: Candidate) -> tuple[float, bool, Decimal]:
         value = c.value.value
@@ -152,11 +163,104 @@ def total(pages: Sequence[Sequence[Row]]) -> tuple[Field, str | None] | None:
     best = max(candidates, key=key)
     value = best.value.value
     assert isinstance(value, Decimal)
+    if best.rank < 3 and value not in paid and _unreadable_grand_total(pages):
+        return None
+    sure = 0.95 if best.rank >= 3 or value in paid else 0.85
+    if value not in paid and _times_printed(pages, value) == 1:  # a total printed twice is read right
+        # which was misread, the total or a payment line? the one OCR read less surely
+        mended = _misread(value, _paid_less_change(pages, best.value.conf)) \
+            or _misread(value, _sums_of_parts(candidates, value))
+        if mended is not None:
+            value, sure = mended, 0.8
     if _has_rounding_line(pages):
         value = _rounded(value, paid | _rounding_amounts(pages) | {c.value.value for c in candidates})
+    elif value % ROUNDING_COIN and value not in paid:
+        surer = _settled_amounts(pages, best.value.conf)  # read more surely than the total: not a misread change
+        value = _rounded(value, {a for a in surer if abs(a - value) < ROUNDING_COIN})  # cash rounding, unlabelled
     rivals = {c.value.value for c in candidates if key(c)[0] == key(best)[0]} - {value}
-    confidence = (0.95 if best.rank >= 3 or value in paid else 0.85) * best.value.conf * (0.8 if rivals else 1.0)
+    confidence = sure * best.value.conf * (0.8 if rivals else 1.0)
     return field("total", f"{value:.2f}", best.value, best.page, confidence), best.value.currency
+
+
+def _settled_amounts(pages: Sequence[Sequence[Row]], sharper_than: float = 0.0) -> set[Decimal]:
+    """What the payment lines say was charged: cash tendered less the change given, or a single card or cash
+    payment when no change line is printed at all (amounts read with a confidence above ``sharper_than``)."""
+    paid, change = _payments(pages, sharper_than)
+    if change:
+        return {p - c for p in paid for c in change if p - c > 0}
+    return set(paid) if len(set(paid)) == 1 and paid[0] > 0 else set()
+
+
+def _paid_less_change(pages: Sequence[Sequence[Row]], sharper_than: float = 0.0) -> set[Decimal]:
+    """Cash tendered less the change given: two printed amounts that agree on what was charged (both read
+    with an OCR confidence above ``sharper_than``)."""
+    paid, change = _payments(pages, sharper_than)
+    return {p - c for p in paid for c in change if p - c > 0}
+
+
+def _sums_of_parts(candidates: list[Candidate], value: Decimal) -> set[Decimal]:
+    """Two lesser totals added up ("Total 6% supplies 73.52", "Total 0% supplies 20.67"): what the grand total
+    of a bill split by tax rate comes to."""
+    parts = sorted({c.value.value for c in candidates if c.rank < 3 and c.value.value != value}, key=str)
+    return {a + b for i, a in enumerate(parts) for b in parts[i + 1:] if isinstance(a, Decimal)
+            and isinstance(b, Decimal)}
+
+
+def _misread(value: Decimal, settled: set[Decimal]) -> Decimal | None:
+    """The amount cash less change settles on when ``value`` is a single misread character away from it; None
+    when they settle on no such amount or on several (a misread cash line is no better than the total)."""
+    near = {a for a in settled if _one_character_apart(f"{value:.2f}", f"{a:.2f}")}
+    return near.pop() if len(near) == 1 and len(settled) == 1 else None
+
+
+def _one_character_apart(a: str, b: str) -> bool:
+    """One digit read as another ("48.00" / "18.00"), or one digit too many ("194.19" / "94.19")."""
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    longer, shorter = (a, b) if len(a) > len(b) else (b, a)
+    return len(longer) == len(shorter) + 1 and any(longer[:i] + longer[i + 1:] == shorter for i in range(len(longer)))
+
+
+def _times_printed(pages: Sequence[Sequence[Row]], value: Decimal) -> int:
+    return sum(1 for rows in pages for row in rows for a in amounts_in(row.words) if a.value == value)
+
+
+_GARBLED = re.compile(r"[^\sA-Za-z]*\d[^\sA-Za-z]*")  # digits and marks, no word: "-51%8", "1,4O"
+
+
+def _unreadable_grand_total(pages: Sequence[Sequence[Row]]) -> bool:
+    """A grand-total label ("Total payable") followed only by digits and marks that make no amount and no
+    date ("-51%8"): the page's real total was misread, so a lesser total found elsewhere is not it. Words
+    after the label ("due in 14 days") or a date ("due 30.04.2026") are something else."""
+    for page_rows in pages:
+        for label in labels(page_rows, STRONG):
+            rest = [w.text for w in after(label) if w.text.strip(":.|")]
+            if rest and all(_GARBLED.fullmatch(text) for text in rest) and not amounts_in(after(label)) \
+                    and not dates_in(after(label)) and not label_spans(label.row, NOT_TOTAL):
+                return True
+    return False
+
+
+def _paid_total(pages: Sequence[Sequence[Row]], settled: set[Decimal]) -> tuple[Field, str | None] | None:
+    """No total label with an amount: the amount paid, when a total label is printed (its amount lost), the
+    same amount stands elsewhere on the bill (the item line) and nothing on the page is larger."""
+    if len(settled) != 1 or not any(labels(rows, lexicon) for rows in pages for lexicon in (STRONG, PLAIN)):
+        return None
+    value = next(iter(settled))
+    elsewhere: list[tuple[Value, int]] = []
+    for page_rows in pages:
+        for row in page_rows:
+            if label_spans(row, PAYMENT) or label_spans(row, CHANGE):
+                continue
+            for amount in amounts_in(row.words):
+                if isinstance(amount.value, Decimal) and amount.value > value:
+                    return None
+                if amount.value == value:
+                    elsewhere.append((amount, row.page))
+    if not elsewhere:
+        return None
+    amount, page = elsewhere[-1]
+    return field("total", f"{value:.2f}", amount, page, 0.7 * amount.conf), amount.currency
 
 
 def tax_amount(pages: Sequence[Sequence[Row]]) -> Field | None:

@@ -44,6 +44,7 @@ PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         rf"(?:\s*[-/,]?\s*|\s+de\s+)((?:19|20)\d\d(?=\d\d?:\d\d)|(?:19|20)\d\d(?!\d)|\d\d(?!\d))", re.I)),
     ("month_d_y", re.compile(rf"(?<![\w]){_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+((?:19|20)\d\d)(?!\d)", re.I)),
 )
+_MISREAD_DASH = re.compile(r"(?<=\d)~(?=\d)")  # "10~04-2018": OCR reads a thin dash as a tilde
 # a line can hold a date only if a digit meets a date separator or a word (checked at C speed first)
 _HINT = re.compile(r"\d ?[./-] ?\d|\d(?:st|nd|rd|th|er|e)?[./-]? ?(?:de )?[^\W\d_]{3}|[^\W\d_]{3}\.? \d", re.I)
 
@@ -59,6 +60,7 @@ def full_year(year: int, *, today: date | None = None) -> int:
 
 def find_dates(text: str, *, month_first: bool = False) -> Iterator[tuple[int, int, date]]:
     """(start, end, date) of each date in ``text``; overlapping matches keep the earliest, longest one."""
+    text = _MISREAD_DASH.sub("-", text)  # same length: offsets still point into the caller's text
     taken: list[tuple[int, int]] = []
     found: list[tuple[int, int, date]] = []
     for style, pattern in PATTERNS:

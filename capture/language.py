@@ -35,6 +35,12 @@ def _identifier() -> Any:
         return _IDENTIFIER
 
 
+def load() -> None:
+    """Load the model now (a warm capture worker does so while it waits for its first job)."""
+    _identifier()
+    installed()
+
+
 def installed() -> set[str]:
     """Tesseract language models on this machine."""
     global _INSTALLED

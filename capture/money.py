@@ -37,7 +37,9 @@ AMOUNT = re.compile(
     rf"(?<![\w.,])(?:(?P<pre>{_CUR})[ \u00a0.:_]?(?P<num1>-?{_NUM})|(?P<num2>-?{_NUM})[ \u00a0]?(?P<post>{_CUR}))"
     rf"{_NUM_END}(?!\w)"
 )
-NUMBER = re.compile(rf"(?<![\w.,/:])(?P<num>-?{_NUM}){_NUM_END}(?![\w/:])")
+# a number after a slash is part of a fraction or date ("1/2.50") unless the slash follows no digit, as a
+# misread rule or dash in front of a till's amount column does ("CASH —/18.00")
+NUMBER = re.compile(rf"(?<![\w.,:])(?<!\d/)(?P<num>-?{_NUM}){_NUM_END}(?![\w/:])")
 CURRENCY_WORD = re.compile(rf"(?<![\w$€£¥])(?:{_CUR}|kr\.?|Kr\.?)(?![A-Za-z])")
 _KR = re.compile(r"(?<!\w)[Kk]r\.?(?!\w)")
 

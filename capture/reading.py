@@ -21,7 +21,8 @@ from .vocabulary import fold
 
 
 # "Total" as thermal-print OCR misreads it ("lotal", "Iotal", "TotaI"): the label that matters most
-_OCR_TOTAL = re.compile(r"^[tli1][o0][tl][a4][li1](?=$|amt|amount|sales|due)")
+_OCR_TOTAL = re.compile(r"^[tli1][o0u][tli][a4][li1](?=$|amt|amount|sales|due)")
+_OCR_TOTAL_MARK = re.compile(r"^([TtIl1][Oo0][Tt][Aa4])[!|]")  # "Tota!": the last letter read as a mark
 
 
 class Lexicon:
@@ -74,7 +75,10 @@ class Tokens:
         tokens: list[str] = []
         owner: list[int] = []
         for i, word in enumerate(row.words):
-            for token in fold(word.text).split():
+            for token in fold(_OCR_TOTAL_MARK.sub(r"\1l", word.text)).split():
+                if token in ("1", "l", "i") and tokens and tokens[-1] == "tota":
+                    tokens[-1], owner[-1] = "total", i  # "Tota 1": the last letter set apart
+                    continue
                 tokens.append(_OCR_TOTAL.sub("total", token))
                 owner.append(i)
         return Tokens(tuple(tokens), tuple(owner))

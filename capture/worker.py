@@ -23,6 +23,7 @@ import time
 from functools import lru_cache
 from typing import Any, BinaryIO
 
+from . import language
 from .classify import ClassificationRules
 from .errors import CaptureError, ReaderFailed
 from .model import CaptureResult, Limits
@@ -64,6 +65,8 @@ def serve(jobs: BinaryIO, out: BinaryIO, memory: int, cpu: int) -> int:
     CPU limit for each job (counted from the job's start). Dies with its parent."""
     _watch_parent(int(os.environ.get("CAPTURE_PARENT_PID", os.getppid())))
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    # the language model (about 1.5 s) loads while the worker waits, not in its first scanned document
+    threading.Thread(target=language.load, name="capture-language-load", daemon=True).start()
     _, hard = resource.getrlimit(resource.RLIMIT_CPU)
     while True:
         size = jobs.read(8)

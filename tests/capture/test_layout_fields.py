@@ -12,15 +12,16 @@ from capture.money import document_currency
 from capture.model import Page, Word, join_words
 
 
-def page(*rows: tuple[tuple[str, int], ...], height: int = 40, slope: float = 0.0, width: int = 2480,
-         page_height: int = 3508) -> Page:
-    """A page from rows of (word, x) pairs, ``height`` px words, each row 60 px under the last; ``slope``
-    drops the right end of every row (a scan turned by a degree or two)."""
+def page(*rows: tuple[tuple[str, int] | tuple[str, int, float], ...], height: int = 40, slope: float = 0.0,
+         width: int = 2480, page_height: int = 3508) -> Page:
+    """A page from rows of (word, x) pairs or (word, x, OCR confidence), ``height`` px words, each row 60 px
+    under the last; ``slope`` drops the right end of every row (a scan turned by a degree or two)."""
     words = []
     for line, row in enumerate(rows):
         y = 100 + 60 * line
-        for text, x in row:
-            words.append(Word(text, x, round(y + slope * x), 18 * len(text), height, 91.0, line * 10 + (x > 1200)))
+        for text, x, *conf in row:
+            words.append(Word(text, x, round(y + slope * x), 18 * len(text), height, conf[0] if conf else 91.0,
+                              line * 10 + (x > 1200)))
     return Page(1, width, page_height, "ocr", join_words(words), tuple(words), dpi=300)
 
 
@@ -203,3 +204,76 @@ def test_a_total_whose_cents_ocr_set_apart_is_read_whole_but_a_numbered_line_is_
     rows = layout.rows(page((("1.", 100), ("20", 140), ("pens", 200)), (("Cash", 100), ("-11,", 1900), ("80", 1970))))
     assert [w.text for w in rows[0].words] == ["1.", "20", "pens"]
     assert [w.text for w in rows[1].words] == ["Cash", "-11,80"]
+
+
+def test_a_total_misread_by_one_digit_is_mended_by_cash_less_change() -> None:
+    till = ((("CASH", 100), ("18.00", 2000, 96.0)), (("CHANGE", 100), ("0.00", 2000, 96.0)))
+    assert analyse(page((("TOTAL", 100), (":", 300), ("48.00", 2000, 65.0)), *till))["total"].value == "18.00"
+    # read as surely as the payment lines, the total may be right and a payment line misread: it stays
+    assert analyse(page((("TOTAL", 100), ("48.00", 2000, 96.0)), *till))["total"].value == "48.00"
+    # printed twice, the total is read right: the payment lines are what was misread
+    twice = analyse(page((("TOTAL", 100), ("48.00", 2000, 65.0)),
+                         (("Amount", 100), ("due", 300), ("48.00", 2000, 65.0)), *till))
+    assert twice["total"].value == "48.00"
+    # more than one misread character apart: not a misreading of the same amount, the label wins
+    assert analyse(page((("TOTAL", 100), ("45.00", 2000, 65.0)), *till))["total"].value == "45.00"
+
+
+def test_a_misread_cash_line_does_not_move_the_total() -> None:
+    found = analyse(page((("Nett", 100), ("Total:", 250), ("RM8.50", 2000)), (("CASH", 100), ("RM8&.50", 2000))))
+    assert found["total"].value == "8.50"
+
+
+def test_cash_rounding_read_from_cash_less_change_when_no_rounding_line_is_readable() -> None:
+    found = analyse(page(
+        (("Total", 100), ("Amt", 250), ("Incl", 400), ("GST:", 500), ("7.42", 2000, 80.0)),
+        (("Paid", 100), ("Amount:", 250), ("10.00", 2000, 95.0)), (("Change:", 100), ("2.60", 2000, 95.0)),
+    ))
+    assert found["total"].value == "7.40"
+    # a change line read less surely than the total may be the misread one ("2.58" read "2.60"): no rounding
+    found = analyse(page(
+        (("Total", 100), ("7.42", 2000, 95.0)),
+        (("Paid", 100), ("Amount:", 250), ("10.00", 2000, 95.0)), (("Change:", 100), ("2.60", 2000, 70.0)),
+    ))
+    assert found["total"].value == "7.42"
+
+
+def test_an_unreadable_grand_total_leaves_a_lesser_total_out() -> None:
+    found = analyse(page(
+        (("Total", 100), ("6%", 250), ("supplies:", 350), ("32.05", 2000)),
+        (("Total", 100), ("0%", 250), ("supplies:", 350), ("19.83", 2000)),
+        (("Total", 100), ("Payable:", 250), ("-51%8", 2000)),
+    ))
+    assert "total" not in found
+    # a date or words after a grand-total label are not a misread amount
+    for after in ((("30.04.2026", 2000),), (("within", 600), ("14", 800), ("days", 900))):
+        found = analyse(page((("Total", 100), ("123.45", 2000)), (("Payment", 100), ("due", 300), *after)))
+        assert found["total"].value == "123.45"
+
+
+def test_the_amount_paid_stands_for_a_total_whose_amount_was_lost() -> None:
+    rows = ((("TOTAL", 100), ("AMOUNT", 300)), (("CASH", 100), ("RM6.00", 2000)))
+    assert analyse(page((("PPF", 100), ("1.000", 700), ("6.00", 2000)), *rows))["total"].value == "6.00"
+    # paid, but not printed anywhere else, or less than an amount on the bill: too little to go on
+    assert "total" not in analyse(page((("PPF", 100), ("5.50", 2000)), *rows))
+    assert "total" not in analyse(page((("PPF", 100), ("6.00", 2000)), (("Milk", 100), ("7.00", 2000)), *rows))
+
+
+def test_total_labels_and_amounts_as_thermal_print_ocr_breaks_them() -> None:
+    assert analyse(page((("Grand", 100), ("Tota", 250), ("1", 330), ("RM29.30", 2000))))["total"].value == "29.30"
+    assert analyse(page((("Tota!", 100), ("Inclusive", 250), ("GST:", 450), ("217.00", 2000))))[
+        "total"].value == "217.00"
+    assert analyse(page((("IUIAL(GSIINLL)", 100), ("4.50", 2000))))["total"].value == "4.50"
+    found = analyse(page((("TOTAL", 100), ("48.00", 2000, 65.0)), (("CASH", 100), ("—/18.00", 2000)),
+                         (("CHANGE", 100), ("0.00", 2000))))
+    assert found["total"].value == "18.00"  # "—/" before the cash amount is a misread rule, not a fraction
+    assert [d for *_, d in values.find_dates("10~04-2018 08:11:53")] == [date(2018, 4, 10)]
+    assert [a for *_, a, _ in values.find_amounts("1/2.50")] == []
+
+
+def test_a_total_misread_by_one_digit_is_mended_by_the_totals_per_tax_rate_it_adds_up() -> None:
+    rates = ((("Total", 100), ("6%", 250), ("supplies", 350), ("(Inc.", 550), ("GST):", 650), ("73.52", 2000)),
+             (("Total", 100), ("0%", 250), ("supplies:", 350), ("20.67", 2000)))
+    assert analyse(page(*rates, (("Total", 100), ("Payable:", 250), ("194.19", 2000))))["total"].value == "94.19"
+    # two characters apart: the sums do not say which was misread, the grand-total label wins
+    assert analyse(page(*rates, (("Total", 100), ("Payable:", 250), ("96.18", 2000))))["total"].value == "96.18"

@@ -12,8 +12,8 @@ from PIL import Image
 import capture
 from capture import Box
 from capture.images import _upscale_factor
-from capture.model import Word
-from capture.ocr import _unturn, reading_orientation
+from capture.model import Page, Word, join_words
+from capture.ocr import Raster, _date_lines_from_second_engine, _unturn, printed_area, reading_orientation
 from tests.capture.conftest import fields_by_name
 from tests.capture.documents import (
     DOCUMENTS,
@@ -196,3 +196,43 @@ def _overlap(a: Box, b: Box) -> float:
     h = min(a.y + a.h, b.y + b.h) - max(a.y, b.y)
     inter = max(0, w) * max(0, h)
     return inter / (a.w * a.h + b.w * b.h - inter)
+
+
+def test_ocr_reads_only_the_printed_area_and_puts_words_where_they_stand(limits: capture.Limits,
+                                                                        rules: capture.ClassificationRules) -> None:
+    """A scanned PDF page printed in one corner is read from that corner (less work for Tesseract), its dust
+    ignored, and every box lands where the word is on the whole page."""
+    page = Image.new("L", (2480, 3508), 255)
+    text = scan(["INVOICE 2026-118", "Total EUR 42.50"], noise=0.0)
+    page.paste(text, (1300, 2600))
+    for x, y in ((40, 40), (2400, 90), (120, 3400)):  # specks of dust far from the print
+        page.putpixel((x, y), 0)
+    left, top, right, bottom = printed_area(page) or (0, 0, page.width, page.height)
+    assert (right - left) * (bottom - top) < 0.2 * page.width * page.height
+    assert left <= 1300 + 80 and top <= 2600 + 70 and right >= 1300 + 400 and bottom >= 2600 + 120
+    result = capture.process(image_pdf([page]), limits=limits, rules=rules)
+    total = next(w for w in result.pages[0].words if w.text == "42.50")
+    assert _ink(page, total.box) > 0.1 and total.box.x > 1300 and total.box.y > 2600
+
+
+def test_pages_that_are_all_print_or_dark_edged_are_not_cut() -> None:
+    assert printed_area(Image.new("L", (1000, 1400), 255)) is None  # blank: nothing to cut to
+    dark_edges = Image.new("L", (1000, 1400), 30)
+    dark_edges.paste(Image.new("L", (900, 1300), 255), (50, 50))
+    dark_edges.paste(scan(["Total 1.00"]), (100, 100))
+    assert printed_area(dark_edges) is None  # a scanner's dark border counts as print: keep the page whole
+
+
+def test_a_receipt_photo_without_a_date_gets_the_date_line_the_second_engine_read() -> None:
+    tesseract = [Word("GUARDIAN", 100, 50, 300, 40, 90.0, 0), Word("TOTAL", 100, 900, 150, 40, 90.0, 1),
+                 Word("4.50", 600, 900, 100, 40, 90.0, 1)]
+    rapid = [Word("GUARDIAN", 98, 52, 300, 40, 95.0, 0), Word("18:15", 100, 1500, 120, 40, 93.0, 7),
+             Word("24/05/18", 260, 1500, 180, 40, 93.0, 7), Word("TOTAL", 100, 900, 150, 40, 95.0, 3),
+             Word("4.50", 600, 900, 100, 40, 95.0, 3)]
+    raster = Raster(1, Image.new("L", (800, 1600), 255), 800, 1600, None, photo=True)
+    words = _date_lines_from_second_engine(raster, tesseract, rapid)
+    assert words[:3] == tesseract  # Tesseract's reading stays; only the line with a date is added
+    assert [(w.text, w.line) for w in words[3:]] == [("18:15", 9), ("24/05/18", 9)]
+    page = Page(1, 800, 1600, "ocr", join_words(words), tuple(words), dpi=None)
+    _, fields = capture.analyse((page,), capture.default_rules())
+    assert [f.value for f in fields if f.name == "document_date"] == ["2018-05-24"]
