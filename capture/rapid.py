@@ -24,6 +24,9 @@ _ENGINE: Any = None
 # a label glued to its number ("TOTAL69.45", "Receiptno:88213"): small print loses the space between
 _GLUED = re.compile(r"(?<!\S)([^\W\d_]{3,}[:.]?)(\d[\d.,]*)(?!\S)")
 _LOCK = threading.Lock()
+# A page larger than this (a 600 dpi A4 scan is 35 MP) is read shrunk to it: RapidOCR's detector runs on the whole
+# image, and at 35 MP it needs more than a capture worker's 2 GiB; at 12 MP printed text is still 20+ px high.
+MAX_PIXELS = 12_000_000
 _LOAD_LOCK = threading.Lock()
 
 
@@ -50,6 +53,11 @@ def read_words(image: Image.Image, scale: float) -> list[Word]:
     """Words of ``image`` with boxes in page pixels (``scale`` raster pixels per page pixel)."""
     import numpy  # noqa: PLC0415 - comes with the optional engine
 
+    size = image.width * image.height
+    if size > MAX_PIXELS:  # its text detector works on the whole image at full size: memory grows with it
+        factor = (MAX_PIXELS / size) ** 0.5
+        image = image.resize((round(image.width * factor), round(image.height * factor)), Image.Resampling.LANCZOS)
+        scale *= factor
     pixels = numpy.asarray(image.convert("RGB"))
     engine = _engine()
     with _LOCK:  # one page at a time per process: the engine holds per-call state

@@ -236,3 +236,19 @@ def test_a_receipt_photo_without_a_date_gets_the_date_line_the_second_engine_rea
     page = Page(1, 800, 1600, "ocr", join_words(words), tuple(words), dpi=None)
     _, fields = capture.analyse((page,), capture.default_rules())
     assert [f.value for f in fields if f.name == "document_date"] == ["2018-05-24"]
+
+
+def test_the_second_engine_reads_a_very_large_scan_shrunk_with_boxes_where_the_words_stand() -> None:
+    """A 600 dpi scan is 35 MP; RapidOCR's detector would need more memory than a capture worker has."""
+    from PIL import ImageDraw, ImageFont
+
+    from capture import rapid
+    if not rapid.available():
+        pytest.skip("RapidOCR is not installed")
+    image = Image.new("L", (5000, 3000), 255)
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 90)
+    ImageDraw.Draw(image).text((3000, 2000), "TOTAL 48.00", fill=0, font=font)
+    assert image.width * image.height > rapid.MAX_PIXELS
+    words = rapid.read_words(image, 1.0)
+    total = next(w for w in words if w.text.upper() == "TOTAL")
+    assert abs(total.x - 3000) < 60 and abs(total.y - 2000) < 80 and total.h > 40  # page pixels, not shrunk ones
