@@ -37,7 +37,9 @@ class Recorder:
     def __init__(self, engines: list[Any]) -> None:
         self.on = False
         self.statements: list[tuple[float, str, Any]] = []
-        for engine in {id(e): e for e in engines}.values():
+        # One listener per pool: the PostgreSQL read engine is the write engine with autocommit (same pool), and a
+        # listener on the write engine already hears its statements.
+        for engine in {id(e.pool): e for e in reversed(engines)}.values():
             event.listen(engine, "before_cursor_execute", self._before)
             event.listen(engine, "after_cursor_execute", self._after)
 
@@ -72,7 +74,8 @@ def _fixtures(ctx: Any) -> dict[str, Any]:
         surname = names.most_common(1)[0][0]
         surname_count = conn.execute(text("SELECT count(*) FROM parties WHERE name LIKE :p"),
                                      {"p": f"% {surname}"}).scalar_one()
-        phones = [r[0] for r in conn.execute(text("SELECT phone FROM parties ORDER BY id DESC LIMIT 200"))]
+        phones = [r[0] for r in conn.execute(text("SELECT phone FROM parties WHERE phone IS NOT NULL "
+                                                  "ORDER BY id DESC LIMIT 200"))]
     auth.ensure_user(ctx, member.username, ["backoffice"], password=PASSWORD)
     auth.ensure_user(ctx, "scale-admin", ["admin"], password=PASSWORD)
     return {"member": member.username, "queue": queue, "refs": refs, "surname": surname,
@@ -216,7 +219,7 @@ def storage(ctx: Any) -> list[str]:
 def measure(settings: Settings, requests: int, log: Callable[[str], None]) -> int:
     ctx = build(settings.with_(worker_enabled=False))
     try:
-        recorder = Recorder([ctx.db.read_engine, ctx.db.write_engine])
+        recorder = Recorder([ctx.db.write_engine, ctx.db.read_engine])
         app = create_app(context=ctx)
         f = _fixtures(ctx)
         with ctx.db.read_engine.connect() as conn:

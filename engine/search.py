@@ -99,17 +99,26 @@ def search(session: Session, query: str, limit: int = 20, kinds: tuple[str, ...]
     return hits[:limit]
 
 
+# The last word is read as a prefix (type-ahead: "Jans" finds Jansen) once it has this many letters; "ab" as a
+# prefix matches half the index and tells nothing, so one or two letters match that word only.
+PREFIX_MIN = 3
+
+
 def _fts_query(terms: list[str]) -> str:
     quoted = ['"' + t.replace('"', '""') + '"' for t in terms]
-    quoted[-1] += "*"
+    if len(terms[-1]) >= PREFIX_MIN:
+        quoted[-1] += "*"
     return " ".join(quoted)
 
 
 def _tsquery(terms: list[str], weight: str = "") -> str:
     cleaned = [re.sub(r"[^\w]", "", t) for t in terms]
     cleaned = [t for t in cleaned if t]
+    if not cleaned:
+        return ""
     suffix = f":{weight}" if weight else ""
-    return " & ".join([t + suffix for t in cleaned[:-1]] + [cleaned[-1] + ":*" + weight]) if cleaned else ""
+    last = cleaned[-1] + (":*" + weight if len(cleaned[-1]) >= PREFIX_MIN else suffix)
+    return " & ".join([t + suffix for t in cleaned[:-1]] + [last])
 
 
 # bm25 weights per column: kind, ref, case_id (unindexed), title counts more than body.
