@@ -186,6 +186,8 @@ def addressee(pages: Sequence[Sequence[Row]], skip_rows: set[int]) -> Field | No
     for row in rows[: max(1, len(rows) // 2)]:
         if row.index in skip_rows or row.index + 2 >= len(rows):
             continue
+        if any(w.text.endswith(":") for w in row.words):
+            continue  # "Nationality: Europa" is a label and its value, never the name a letter is addressed to
         names = _name_words(row.words)
         if not 2 <= len(names) <= 5 or len(names) < len(row.words) - (1 if _TITLE.match(row.words[0].text) else 0):
             continue

@@ -152,6 +152,19 @@ def test_proof_of_address_names_the_addressee() -> None:
     assert found["holder_name"].value == "Jane Doe"
 
 
+def test_a_label_and_its_value_above_two_lines_with_digits_is_not_an_addressee() -> None:
+    """An identity card without an issuer line: "Nationality: Europa" over the date of birth and the document
+    number looks like a name over a street and a postcode, but a labelled line is never a letter's addressee."""
+    found = analyse(page(
+        (("IDENTITY", 100), ("CARD", 400)),
+        (("Nationality:", 100), ("Europa", 420)),
+        (("Date", 100), ("of", 220), ("birth:", 280), ("12", 460), ("March", 540), ("1985", 700)),
+        (("Document", 100), ("number:", 340), ("NX4829222", 560)),
+        (("Date", 100), ("of", 220), ("expiry:", 280), ("11", 460), ("March", 540), ("2031", 700)),
+    ))
+    assert "holder_name" not in found or "Nationality" not in found["holder_name"].value
+
+
 @pytest.mark.parametrize(("text", "expected"), [
     ("01/03/18", date(2018, 3, 1)),  # two-digit year
     ("12.03.2018", date(2018, 3, 12)),

@@ -87,7 +87,7 @@ def test_memory_limit(rules: capture.ClassificationRules) -> None:
 @pytest.mark.ocr
 @pytest.mark.slow
 def test_cpu_limit(rules: capture.ClassificationRules) -> None:
-    page = scan(DOCUMENTS["bank_statement"][0] * 5, size=(2480, 3508))
+    page = scan(DOCUMENTS["bank_statement"][0] * 12, size=(2480, 3508))  # a full page: seconds of OCR
     result = run_isolated(encode(page, "PNG", dpi=(300, 300)), capture.Limits(max_cpu_seconds=1), rules)
     assert result.error_code == "reader_failed"
     assert result.error is not None and "CPU" in result.error
