@@ -274,8 +274,9 @@ def tax_amount(pages: Sequence[Sequence[Row]]) -> Field | None:
             amounts = [a for a in amounts_in(row.words[spans[0][1]:]) if isinstance(a.value, Decimal)]
             if not amounts and spans[0][1] >= len(row.words) - 1:
                 label = Label(row, spans[0][0], spans[0][1], "")
-                amounts = [a for ws in under(label, page_rows, 1) for a in amounts_in(ws)]
-            if amounts and amounts[-1].value > 0:
+                amounts = [a for ws in under(label, page_rows, 1) for a in amounts_in(ws)
+                           if isinstance(a.value, Decimal)]
+            if amounts and isinstance(amounts[-1].value, Decimal) and amounts[-1].value > 0:
                 best = amounts[-1]
                 return field("tax_amount", f"{best.value:.2f}", best, row.page, 0.8 * best.conf)
     return None

@@ -106,7 +106,8 @@ def holder_name(pages: Sequence[Sequence[Row]], zone: mrz.Mrz | None) -> Field |
 
 
 def _same(a: str, b: str) -> bool:
-    fold = lambda s: {w for w in re.findall(r"[a-z]+", v.fold(s)) if len(w) > 1}  # noqa: E731
+    def fold(text: str) -> set[str]:
+        return {w for w in re.findall(r"[a-z]+", v.fold(text)) if len(w) > 1}
     return bool(fold(a)) and (fold(a) <= fold(b) or fold(b) <= fold(a))
 
 

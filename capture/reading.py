@@ -198,7 +198,8 @@ def first_amount(words: Sequence[Word]) -> Value | None:
     found = amounts_in(words)
     with_cents = [v for v in found if isinstance(v.value, Decimal) and v.value != v.value.to_integral_value()
                   or "." in v.raw or "," in v.raw]
-    return (with_cents or found or [None])[0]
+    chosen = with_cents or found
+    return chosen[0] if chosen else None
 
 
 def as_date(value: Value) -> date:
