@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -34,23 +35,37 @@ def _pg_available() -> bool:
         return False
 
 
-@pytest.fixture(scope="session")
-def pg_database() -> Iterator[str]:
-    """A fresh PostgreSQL database for this test session, dropped afterwards. Required when CI=true."""
+@contextmanager
+def migrated_pg_database(prefix: str) -> Iterator[str]:
+    """A new PostgreSQL database with every migration applied (its SQLAlchemy URL), dropped afterwards."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{name}"
+    try:
+        db = connect(Settings(database_url=url))
+        upgrade(db)
+        db.dispose()
+        yield url
+    finally:
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def require_pg() -> None:
+    """Skip when PostgreSQL is not reachable; with CI=true that is a failure: the PostgreSQL tests must run."""
     if not _pg_available():
         if IN_CI:
             pytest.fail(f"PostgreSQL is not reachable at {PG_ADMIN_URL} and CI=true: the PostgreSQL tests must run")
         pytest.skip("PostgreSQL is not reachable (set CI=true to make this a failure)")
-    name = f"caseworks_test_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{name}"
-    db = connect(Settings(database_url=url))
-    upgrade(db)
-    db.dispose()
-    yield url
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session, dropped afterwards. Required when CI=true."""
+    require_pg()
+    with migrated_pg_database("caseworks_test") as url:
+        yield url
 
 
 def _truncate_all(url: str) -> None:

@@ -5,17 +5,15 @@ many rare words) and ANALYZEd with the product's own statistics settings (migrat
 from __future__ import annotations
 
 import json
-import uuid
 from typing import Any, Iterator
 
-import psycopg
 import pytest
 from sqlalchemy import event, text
 
 from engine import search
-from engine.db import connect, upgrade
+from engine.db import connect
 from engine.settings import Settings
-from tests.conftest import PG_ADMIN_URL
+from tests.conftest import migrated_pg_database, require_pg
 
 pytestmark = pytest.mark.postgres
 ENTRIES = 120_000
@@ -32,26 +30,18 @@ FROM generate_series(1, {ENTRIES}) g
 
 @pytest.fixture(scope="module")
 def db() -> Iterator[Any]:
-    try:
-        admin = psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3)
-    except psycopg.Error:
-        pytest.skip("PostgreSQL is not reachable")
-    name = f"caseworks_test_search_{uuid.uuid4().hex[:8]}"
-    admin.execute(f'CREATE DATABASE "{name}"')
-    url = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{name}"
-    try:
+    require_pg()
+    with migrated_pg_database("caseworks_test_search") as url:
         database = connect(Settings(database_url=url))
-        upgrade(database)
-        with database.write_engine.begin() as conn:
-            conn.exec_driver_sql("ALTER TABLE search_entries DROP CONSTRAINT search_entries_case_id_fkey")
-            conn.execute(text(SEED))
-        with database.write_engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql("ANALYZE search_entries")
-        yield database
-        database.dispose()
-    finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
+        try:
+            with database.write_engine.begin() as conn:
+                conn.exec_driver_sql("ALTER TABLE search_entries DROP CONSTRAINT search_entries_case_id_fkey")
+                conn.execute(text(SEED))
+            with database.write_engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql("ANALYZE search_entries")
+            yield database
+        finally:
+            database.dispose()
 
 
 def _entries_read(database: Any, query: str, titles_only: bool) -> tuple[int, list[search.Hit], str]:

@@ -8,20 +8,17 @@ ones the service verbs run (recorded as they execute), EXPLAIN ANALYZEd with the
 from __future__ import annotations
 
 import json
-import uuid
 from typing import Any, Iterator
 
-import psycopg
 import pytest
 from sqlalchemy import event, text
 
 from engine.bootstrap import build
 from engine.clock import ManualClock
-from engine.db import connect, upgrade
 from engine.services import work, worklist
 from engine.services.auth import Principal
 from engine.settings import Settings
-from tests.conftest import PG_ADMIN_URL
+from tests.conftest import migrated_pg_database, require_pg
 
 pytestmark = pytest.mark.postgres
 ITEMS, PAGE = 200_000, 100
@@ -51,17 +48,8 @@ CROSS JOIN LATERAL (SELECT CASE WHEN h.s % 20 < 7 THEN (CASE WHEN h.s % 4 = 0 TH
 
 @pytest.fixture(scope="module")
 def big() -> Iterator[Any]:
-    try:
-        admin = psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3)
-    except psycopg.Error:
-        pytest.skip("PostgreSQL is not reachable")
-    name = f"caseworks_test_plans_{uuid.uuid4().hex[:8]}"
-    admin.execute(f'CREATE DATABASE "{name}"')
-    url = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{name}"
-    try:
-        db = connect(Settings(database_url=url))
-        upgrade(db)
-        db.dispose()
+    require_pg()
+    with migrated_pg_database("caseworks_test_plans") as url:
         clock = ManualClock()
         ctx = build(Settings(database_url=url, worker_enabled=False), clock=clock, definitions=[])
         try:
@@ -74,9 +62,6 @@ def big() -> Iterator[Any]:
             yield ctx
         finally:
             ctx.db.dispose()
-    finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
 
 
 class Statements:
